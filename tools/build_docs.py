@@ -1,0 +1,105 @@
+"""Offline docs build: nbdev's processed notebooks (`nbdev_proc_nbs`, what `nbdev_docs` hands to quarto) rendered to
+HTML with nbconvert, one page per notebook, with a sidebar in the order of nbs/sidebar.yml. Output: _site/.
+Also writes README.md from nbs/index.ipynb (what `nbdev_readme` does with quarto).
+
+Where quarto is installed, `nbdev_docs` builds the full site instead; this build needs no quarto."""
+import html, json, re, shutil, subprocess, sys
+from pathlib import Path
+import nbformat
+from nbconvert import HTMLExporter, MarkdownExporter
+
+root = Path(__file__).resolve().parent.parent
+nbs, proc, site = root/"nbs", root/"_proc", root/"_site"
+
+def page_name(nb): return "index" if nb.stem == "index" else re.sub(r"^\d+_", "", nb.stem)
+
+def front_matter(nb):
+    "Title and description from the raw front-matter cell nbdev writes, which is then removed."
+    title = desc = None
+    for c in list(nb.cells):
+        if c.cell_type == "raw" and c.source.startswith("---"):
+            title = (re.search(r"^title:\s*(.+)$", c.source, re.M) or [None, None])[1]
+            desc = (re.search(r"^description:\s*(.+)$", c.source, re.M) or [None, None])[1]
+            nb.cells.remove(c); break
+    return (title or "").strip().strip("'\""), (desc or "").strip().strip("'\"")
+
+def apply_directives(nb):
+    "Quarto's cell options, as quarto would apply them: echo/output/include false, and no '#|' line left in any source."
+    keep = []
+    for c in nb.cells:
+        if c.cell_type == "code":
+            lines = c.source.splitlines()
+            opts = [l for l in lines if l.lstrip().startswith("#|")]
+            c.source = "\n".join(l for l in lines if not l.lstrip().startswith("#|")).strip("\n")
+            o = " ".join(opts)
+            if re.search(r"include:\s*false", o): continue
+            if re.search(r"output:\s*false", o): c.outputs = []
+            if re.search(r"echo:\s*false", o): c.metadata["echo_false"] = True
+            # stderr chatter (progress bars, warnings) is not part of the page
+            c.outputs = [x for x in c.outputs if not (x.get("output_type") == "stream" and x.get("name") == "stderr")]
+            if not c.source and not c.outputs: continue
+        keep.append(c)
+    nb.cells = keep
+    return nb
+
+CSS = """
+body { margin: 0; font-family: system-ui, -apple-system, 'Segoe UI', sans-serif; }
+#de-nav { position: fixed; top: 0; left: 0; bottom: 0; width: 220px; overflow-y: auto; background: #f6f7f9; border-right: 1px solid #ddd; padding: 16px 12px; box-sizing: border-box; font-size: 14px; }
+#de-nav a { display: block; padding: 4px 6px; color: #234; text-decoration: none; border-radius: 4px; }
+#de-nav a.active { background: #dde6f3; font-weight: 600; }
+#de-nav .brand { font-size: 18px; font-weight: 700; margin-bottom: 10px; }
+#de-main { margin-left: 240px; max-width: 980px; padding: 8px 24px 48px; }
+#de-main h1.title { margin-bottom: 0.2em; }
+#de-main div.description { font-style: italic; font-size: 125%; opacity: 0.75; margin-bottom: 1.2em; }
+.jp-InputArea.echo-false { display: none; }
+"""
+
+CHECK_JS = """
+<script>
+window.addEventListener('load', function () {
+  var imgs = Array.from(document.images);
+  var ok = imgs.filter(function (i) { return i.complete && i.naturalWidth > 0; }).length;
+  document.body.setAttribute('data-images', imgs.length);
+  document.body.setAttribute('data-images-ok', ok);
+  document.body.setAttribute('data-loaded', 'yes');
+});
+</script>
+"""
+
+def main():
+    subprocess.run(["nbdev_proc_nbs", "--force"], cwd=root, check=True)
+    order = re.findall(r"-\s*(\S+\.ipynb)", (nbs/"sidebar.yml").read_text())
+    pages = [proc/o for o in order if (proc/o).exists()]
+    pages += sorted(p for p in proc.glob("*.ipynb") if p not in pages)
+    if site.exists(): shutil.rmtree(site)
+    site.mkdir()
+    exp = HTMLExporter(template_name="lab")
+    exp.exclude_input_prompt = exp.exclude_output_prompt = True
+    meta = []
+    for p in pages:
+        nb = nbformat.read(p, as_version=4)
+        title, desc = front_matter(nb)
+        meta.append((p, page_name(p), title or page_name(p), desc, nb))
+    for p, name, title, desc, nb in meta:
+        apply_directives(nb)
+        body, _ = exp.from_notebook_node(nb, resources={"metadata": {"name": title}})
+        nav = "".join(f'<a href="{n}.html"{" class=active" if n == name else ""}>{html.escape(t)}</a>' for _, n, t, _, _ in meta)
+        head = f'<h1 class="title">{html.escape(title)}</h1>' + (f'<div class="description">{html.escape(desc)}</div>' if desc else "")
+        body = re.sub(r"<title>.*?</title>", f"<title>{html.escape(title)} – diffedit</title>", body, count=1, flags=re.S)
+        body = body.replace("</head>", f"<style>{CSS}</style>{CHECK_JS}</head>", 1)
+        body = re.sub(r"(<body[^>]*>)", r'\1<nav id="de-nav"><div class="brand">diffedit</div>' + nav.replace("\\", "\\\\") + '</nav><div id="de-main">' + head.replace("\\", "\\\\"), body, count=1)
+        body = body.replace("</body>", "</div></body>", 1)
+        (site/f"{name}.html").write_text(body, encoding="utf-8")
+    # README.md from the index notebook
+    for p, name, title, desc, nb in meta:
+        if name != "index": continue
+        md, res = MarkdownExporter().from_notebook_node(nb)
+        assets = root/"readme_files"
+        if assets.exists(): shutil.rmtree(assets)
+        for fn, data in res.get("outputs", {}).items():
+            assets.mkdir(exist_ok=True); (assets/fn).write_bytes(data)
+            md = md.replace(f"]({fn})", f"](readme_files/{fn})")
+        (root/"README.md").write_text(f"# {title}\n\n> {desc}\n\n" + md.strip() + "\n", encoding="utf-8")
+    print(f"built {len(meta)} pages in {site.relative_to(root)}/")
+
+if __name__ == "__main__": main()

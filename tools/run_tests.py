@@ -1,0 +1,31 @@
+"""The test suite: `nbdev_test` over every notebook, then the pytest suite in tests/.
+
+Prints one closing line `N passed, N failed` (notebooks + pytest tests) and writes it to .test-summary."""
+import re, subprocess, sys, time
+from pathlib import Path
+
+root = Path(__file__).resolve().parent.parent
+nbs = sorted(p.name for p in (root/"nbs").glob("*.ipynb") if not p.name.startswith(("_", ".")))
+t0 = time.time()
+r = subprocess.run(["nbdev_test", "--n_workers", "2", "--do_print", "--timing", *sys.argv[1:]], cwd=root, text=True,
+                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+print(r.stdout)
+failed_nbs = sorted(set(re.findall(r"(\S+\.ipynb)", r.stdout.split("nbdev Tests Failed On The Following Notebooks:")[-1]))) if r.returncode else []
+if r.returncode and not failed_nbs: failed_nbs = ["nbdev_test"]
+nb_pass, nb_fail = len(nbs) - len(failed_nbs), len(failed_nbs)
+print(f"notebooks: {nb_pass} passed, {nb_fail} failed in {time.time() - t0:.0f} s")
+
+t1 = time.time()
+p = subprocess.run([sys.executable, "-m", "pytest", "-q", "tests"], cwd=root, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+print(p.stdout)
+m_pass = re.search(r"(\d+) passed", p.stdout); m_fail = re.search(r"(\d+) failed", p.stdout); m_err = re.search(r"(\d+) error", p.stdout)
+py_pass = int(m_pass.group(1)) if m_pass else 0
+py_fail = (int(m_fail.group(1)) if m_fail else 0) + (int(m_err.group(1)) if m_err else 0)
+if p.returncode not in (0, 5) and py_fail == 0: py_fail = 1
+print(f"pytest: {py_pass} passed, {py_fail} failed in {time.time() - t1:.0f} s")
+
+line = f"{nb_pass + py_pass} passed, {nb_fail + py_fail} failed"
+(root/".test-summary").write_text(f"{nb_pass + py_pass} {nb_fail + py_fail}\n")
+print(f"total time {time.time() - t0:.0f} s")
+print(line)
+sys.exit(1 if nb_fail + py_fail else 0)
