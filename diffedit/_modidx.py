@@ -168,4 +168,5 @@ d = { 'settings': { 'branch': 'main',
                                 'diffedit.train.train_unet': ('train_toy.html#train_unet', 'diffedit/train.py'),
                                 'diffedit.train.train_vae': ('train_toy.html#train_vae', 'diffedit/train.py'),
                                 'diffedit.train.vae_psnr': ('train_toy.html#vae_psnr', 'diffedit/train.py'),
-                                'diffedit.train.write_clip_tokenizer': ('train_toy.html#write_clip_tokenizer', 'diffedit/train.py')}}}
+                                'diffedit.train.write_clip_tokenizer': ('train_toy.html#write_clip_tokenizer', 'diffedit/train.py'),
+                                'diffedit.train.write_model_card': ('train_toy.html#write_model_card', 'diffedit/train.py')}}}
