@@ -21,6 +21,7 @@ p.add_argument("--size", default="sd15"); p.add_argument("--res", type=int, defa
 p.add_argument("--steps", type=int, default=50); p.add_argument("--skip", default="", help="comma-separated methods to skip")
 p.add_argument("--wait-for", default=None, help="a file to wait for (at most --wait-max s) before timing")
 p.add_argument("--wait-max", type=float, default=300)
+p.add_argument("--eager-format", default="channels_last", choices=["channels_last", "contiguous"], help="memory format of the UNet for the eager methods")
 a = p.parse_args()
 T0 = time.time()
 skip = set(filter(None, a.skip.split(",")))
@@ -38,7 +39,7 @@ dev = torch.device("cuda" if torch.cuda.is_available() else "cpu")
 dtype = torch.float16 if dev.type == "cuda" else torch.float32
 pipe = random_pipe(a.size, dev, dtype)
 pipe.set_progress_bar_config(disable=True)
-if dev.type == "cuda": pipe.unet.to(memory_format=torch.channels_last)   # every method runs the same channels-last UNet
+if dev.type == "cuda" and a.eager_format == "channels_last": pipe.unet.to(memory_format=torch.channels_last)
 from skimage import data
 img = load_image(data.astronaut(), size=a.res)
 Q, R, G, N, RATIO = "a photo of an astronaut with a red helmet", "a photo of an astronaut", 7.5, 10, 0.8
@@ -46,10 +47,10 @@ sync = (lambda: torch.cuda.synchronize()) if dev.type == "cuda" else (lambda: No
 out = Path(os.environ.get("OUT", a.out)); out.mkdir(parents=True, exist_ok=True)
 res = dict(date=datetime.date.today().isoformat(), device=torch.cuda.get_device_name() if dev.type == "cuda" else "cpu",
            torch=torch.__version__, diffusers=diffusers.__version__,
-           settings=f"{a.size}, {str(dtype).removeprefix('torch.')}, {a.res}², {a.steps} DDIM steps, r = {RATIO}, n = {N}, CFG {G}, channels-last UNet",
+           settings=f"{a.size}, {str(dtype).removeprefix('torch.')}, {a.res}², {a.steps} DDIM steps, r = {RATIO}, n = {N}, CFG {G}; eager UNet {a.eager_format}",
            methods={}, counts={}, notes={})
 def save():
-    name = f"{res['date']}-{'gpu' if dev.type == 'cuda' else 'cpu'}-{res['device'].replace(' ', '_')}"
+    name = f"{res['date']}-{'gpu' if dev.type == 'cuda' else 'cpu'}-{res['device'].replace(' ', '_')}" + ("-eager-contiguous" if a.eager_format == "contiguous" else "")
     (out/f"{name}.json").write_text(json.dumps(res, indent=1))
 
 def timed(f):
@@ -93,7 +94,7 @@ save()
 warm = {}
 fast = None
 if "ours_fast" not in skip:
-    fast_pipe(pipe, channels_last=dev.type == "cuda"); fast = pipe._diffedit_fast
+    fast_pipe(pipe, channels_last=dev.type == "cuda"); fast = pipe._diffedit_fast    # the compiled paths run channels-last
     _, warm["ours_fast"] = timed(ours_stages)
     _, t2 = timed(ours_stages); log(f"ours_fast warm-up {warm['ours_fast']:.1f} s, then {t2:.2f} s")
     fast_img = diffedit(pipe, img, Q, R, encode_ratio=RATIO, steps=a.steps, guidance_scale=G, n=N).image
@@ -103,6 +104,7 @@ if "ours_fast" not in skip:
 dpc = None
 if "diffusers_compiled" not in skip:
     dpc = diffusers_diffedit_pipe(pipe)
+    if dev.type == "cuda": pipe.unet.to(memory_format=torch.channels_last)
     dpc.unet = torch.compile(pipe.unet, mode="reduce-overhead", fullgraph=True)
     _, warm["diffusers_compiled"] = timed(lambda: diffusers_stages(dpc))
     log(f"diffusers_compiled warm-up {warm['diffusers_compiled']:.1f} s")
@@ -127,8 +129,10 @@ def measure(name, stages, total=None):
     res["methods"][name] = r; save()
     log(name, {k: round(v, 3) for k, v in r.items()})
 
+if fast is not None or dpc is not None: pipe.unet.to(memory_format=torch.channels_last if a.eager_format == "channels_last" else torch.contiguous_format)
 measure("diffusers_eager", lambda: diffusers_stages(dp))
 measure("ours_eager", ours_stages, ours_total)
+if dev.type == "cuda" and (fast is not None or dpc is not None): pipe.unet.to(memory_format=torch.channels_last)
 if fast is not None:
     pipe._diffedit_fast = fast; c0 = fast.calls
     measure("ours_fast", ours_stages, ours_total)

@@ -15,13 +15,13 @@ def page_name(nb): return "index" if nb.stem == "index" else re.sub(r"^\d+_", ""
 
 def front_matter(nb):
     "Title and description from the raw front-matter cell nbdev writes, which is then removed."
-    title = desc = None
+    import yaml
     for c in list(nb.cells):
         if c.cell_type == "raw" and c.source.startswith("---"):
-            title = (re.search(r"^title:\s*(.+)$", c.source, re.M) or [None, None])[1]
-            desc = (re.search(r"^description:\s*(.+)$", c.source, re.M) or [None, None])[1]
-            nb.cells.remove(c); break
-    return (title or "").strip().strip("'\""), (desc or "").strip().strip("'\"")
+            fm = yaml.safe_load(c.source.strip().strip("-")) or {}
+            nb.cells.remove(c)
+            return str(fm.get("title", "")), str(fm.get("description", ""))
+    return "", ""
 
 def apply_directives(nb):
     "Quarto's cell options, as quarto would apply them: echo/output/include false, and no '#|' line left in any source."
@@ -34,7 +34,10 @@ def apply_directives(nb):
             o = " ".join(opts)
             if re.search(r"include:\s*false", o): continue
             if re.search(r"output:\s*false", o): c.outputs = []
-            if re.search(r"echo:\s*false", o): c.metadata["echo_false"] = True
+            if re.search(r"echo:\s*false", o): c.metadata.setdefault("tags", []).append("remove_input")
+            for x in c.outputs:                                  # quarto-only link attributes in show_doc's markdown
+                md = x.get("data", {}).get("text/markdown")
+                if md: x["data"]["text/markdown"] = re.sub(r"\{target=\"_blank\"[^}]*\}", "", "".join(md))
             # stderr chatter (progress bars, warnings) is not part of the page
             c.outputs = [x for x in c.outputs if not (x.get("output_type") == "stream" and x.get("name") == "stderr")]
             if not c.source and not c.outputs: continue
@@ -73,8 +76,10 @@ def main():
     pages += sorted(p for p in proc.glob("*.ipynb") if p not in pages)
     if site.exists(): shutil.rmtree(site)
     site.mkdir()
+    from nbconvert.preprocessors import TagRemovePreprocessor
     exp = HTMLExporter(template_name="lab")
     exp.exclude_input_prompt = exp.exclude_output_prompt = True
+    exp.register_preprocessor(TagRemovePreprocessor(remove_input_tags={"remove_input"}), enabled=True)
     meta = []
     for p in pages:
         nb = nbformat.read(p, as_version=4)

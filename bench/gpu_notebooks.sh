@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Every notebook top to bottom on SD-1.5-shaped random weights (fp16, CUDA): one line per notebook, pass/fail and time.
+# Usage (on a GPU machine, after the wheels are installed as in gpu_run.sh): bash bench/gpu_notebooks.sh [timeout_s] [workers]
+OUT="${OUT:-bench/results}"; mkdir -p "$OUT"
+T="${1:-200}"; P="${2:-6}"
+export DIFFEDIT_MODEL=random-sd15 PYTHONUNBUFFERED=1 MPLBACKEND=Agg
+ls nbs/*.ipynb | xargs -P "$P" -I{} bash -c '
+  nb={}; name=$(basename $nb .ipynb); t0=$(date +%s)
+  timeout '"$T"' python3 -c "from nbdev.test import nbdev_test; nbdev_test()" --path $nb --n_workers 0 > "'"$OUT"'/nb-$name.log" 2>&1; rc=$?
+  s=pass; [ $rc -ne 0 ] && s="FAIL(rc=$rc)"; [ $rc -eq 124 ] && s="TIMEOUT"
+  echo "$name $s $(( $(date +%s) - t0 ))s"' | sort | tee "$OUT/notebooks.txt"
+for f in "$OUT"/nb-*.log; do grep -q "Error\|Traceback" "$f" && { echo "== $f"; grep -v "^\[transformers\]" "$f" | grep -E "Error|While Executing" | head -6; }; done
