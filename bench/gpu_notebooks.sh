@@ -6,7 +6,8 @@ T="${1:-200}"; P="${2:-6}"
 export DIFFEDIT_MODEL=random-sd15 PYTHONUNBUFFERED=1 MPLBACKEND=Agg
 ls nbs/*.ipynb | xargs -P "$P" -I{} bash -c '
   nb={}; name=$(basename $nb .ipynb); t0=$(date +%s)
-  timeout '"$T"' python3 -c "from nbdev.test import nbdev_test; nbdev_test()" --path $nb --n_workers 0 > "'"$OUT"'/nb-$name.log" 2>&1; rc=$?
+  timeout '"$T"' nbdev_test --path $nb --n_workers 1 > "'"$OUT"'/nb-$name.log" 2>&1; rc=$?
   s=pass; [ $rc -ne 0 ] && s="FAIL(rc=$rc)"; [ $rc -eq 124 ] && s="TIMEOUT"
   echo "$name $s $(( $(date +%s) - t0 ))s"' | sort | tee "$OUT/notebooks.txt"
-for f in "$OUT"/nb-*.log; do grep -q "Error\|Traceback" "$f" && { echo "== $f"; grep -v "^\[transformers\]" "$f" | grep -E "Error|While Executing" | head -6; }; done
+for f in "$OUT"/nb-*.log; do grep -q "Error\|Traceback" "$f" && { echo "== $f"; grep -v "^\[transformers\]" "$f" | grep -E "Error|While Executing" | head -6; }; done | tee "$OUT/notebook-errors.txt"
+cat "$OUT"/nb-*.log > "$OUT/notebooks-all.log" && rm -f "$OUT"/nb-*.log    # few files come back from a device run

@@ -14,7 +14,7 @@ export PYTHONUNBUFFERED=1 MPLBACKEND=Agg
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
 python3 -c "import torch, diffusers, transformers; print('torch', torch.__version__, 'diffusers', diffusers.__version__, 'transformers', transformers.__version__)"
 rm -f "$OUT/notebooks.done"
-( DIFFEDIT_MODEL=random-sd15 timeout "${NB_TIMEOUT:-330}" python3 -c "from nbdev.test import nbdev_test; nbdev_test()" \
+( DIFFEDIT_MODEL=random-sd15 timeout "${NB_TIMEOUT:-330}" nbdev_test \
     --n_workers "${NB_WORKERS:-6}" --do_print --timing --skip_file_re "${NB_SKIP:-^[_.]}" > "$OUT/notebooks.log" 2>&1; echo "exit $?" >> "$OUT/notebooks.log"; touch "$OUT/notebooks.done" ) &
 timeout "${BENCH_TIMEOUT:-540}" python3 bench/bench_gpu.py --out "$OUT" --wait-for "$OUT/notebooks.done" --wait-max "${NB_TIMEOUT:-330}" 2>&1 \
   | grep -v "^\[transformers\]" > "$OUT/bench.log"
