@@ -7,8 +7,10 @@ from pathlib import Path
 root = Path(__file__).resolve().parent.parent
 nbs = sorted(p.name for p in (root/"nbs").glob("*.ipynb") if not p.name.startswith(("_", ".")))
 t0 = time.time()
+import os
+env = dict(os.environ, OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"))   # two notebooks at a time, one thread each
 r = subprocess.run(["nbdev_test", "--n_workers", "2", "--do_print", "--timing", *sys.argv[1:]], cwd=root, text=True,
-                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
 print(r.stdout)
 failed_nbs = sorted(set(re.findall(r"(\S+\.ipynb)", r.stdout.split("nbdev Tests Failed On The Following Notebooks:")[-1]))) if r.returncode else []
 if r.returncode and not failed_nbs: failed_nbs = ["nbdev_test"]
