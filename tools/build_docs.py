@@ -69,9 +69,18 @@ window.addEventListener('load', function () {
 </script>
 """
 
+# the lesson's order: the core and the shapes world first, then lesson 11's own order
+ORDER = ["index", "00_core", "10_toy_world", "11_train_toy", "01_guidance", "02_paper", "03_mask", "04_inversion",
+         "05_edit", "06_evaluate", "07_matmul", "08_speed", "09_cli"]
+
+def write_sidebar():
+    "nbs/sidebar.yml in ORDER (nbdev_proc_nbs rewrites it in file-name order)."
+    (nbs/"sidebar.yml").write_text("website:\n  sidebar:\n    contents:\n" + "".join(f"      - {o}.ipynb\n" for o in ORDER))
+
 def main():
     subprocess.run(["nbdev_proc_nbs", "--force"], cwd=root, check=True)
-    order = re.findall(r"-\s*(\S+\.ipynb)", (nbs/"sidebar.yml").read_text())
+    write_sidebar()
+    order = [o + ".ipynb" for o in ORDER]
     pages = [proc/o for o in order if (proc/o).exists()]
     pages += sorted(p for p in proc.glob("*.ipynb") if p not in pages)
     if site.exists(): shutil.rmtree(site)
