@@ -45,9 +45,11 @@ def score(edited, src, tgt, region, roundtrip, kind, mask=None) -> dict:
     bg = ~binary_dilation(region, iterations=1)
     near = binary_dilation(region, iterations=2)
     col = judge_color(edited, region=near)
+    px = np.asarray(edited.convert("RGB"), float)[tgt.mask]
+    share = float((np.linalg.norm(px - np.array(COLORS[tgt.color], float), axis=-1) < 90).mean())
     return dict(iou=float((mask & region).sum()/max((mask | region).sum(), 1)) if mask is not None else float("nan"),
                 bg_psnr=psnr(edited, src.image, bg), bg_psnr_rt=psnr(edited, roundtrip, bg), in_psnr=psnr(edited, tgt.image, region),
-                color_right=float(col == tgt.color), shape_right=float(judge_shape(edited, tgt.color, region=near) == tgt.shape))
+                color_right=float(col == tgt.color), color_share=share, shape_right=float(judge_shape(edited, tgt.color, region=near) == tgt.shape))
 
 # %% ../nbs/06_evaluate.ipynb #ccf46154
 @torch.no_grad()
@@ -74,7 +76,7 @@ def evaluate_edits(pipe, kind:str="color", n:int=20, encode_ratios=(0.5, 0.6, 0.
                 rows.append(dict(base, method="sdedit", ratio=r, **score(im, src, tgt, region, rt, kind)))
     return rows
 
-def summarize(rows, keys=("kind", "method", "ratio"), metrics=("iou", "bg_psnr", "bg_psnr_rt", "in_psnr", "color_right", "shape_right")):
+def summarize(rows, keys=("kind", "method", "ratio"), metrics=("iou", "bg_psnr", "bg_psnr_rt", "in_psnr", "color_right", "color_share", "shape_right")):
     "Mean of each metric per group of `keys`, with the number of edits `n`."
     groups = {}
     for r in rows: groups.setdefault(tuple(r[k] for k in keys), []).append(r)
