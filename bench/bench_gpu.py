@@ -44,7 +44,7 @@ from skimage import data
 img = load_image(data.astronaut(), size=a.res)
 Q, R, G, N, RATIO = "a photo of an astronaut with a red helmet", "a photo of an astronaut", 7.5, 10, 0.8
 sync = (lambda: torch.cuda.synchronize()) if dev.type == "cuda" else (lambda: None)
-out = Path(os.environ.get("OUT", a.out)); out.mkdir(parents=True, exist_ok=True)
+out = Path(os.environ.get("BENCH_OUT", a.out)); out.mkdir(parents=True, exist_ok=True)
 res = dict(date=datetime.date.today().isoformat(), device=torch.cuda.get_device_name() if dev.type == "cuda" else "cpu",
            torch=torch.__version__, diffusers=diffusers.__version__,
            settings=f"{a.size}, {str(dtype).removeprefix('torch.')}, {a.res}², {a.steps} DDIM steps, r = {RATIO}, n = {N}, CFG {G}; eager UNet {a.eager_format}",

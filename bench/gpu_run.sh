@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# One GPU session: every notebook on SD-1.5-shaped random weights (fp16, CUDA) runs while the benchmark compiles;
+# One GPU run: every notebook on SD-1.5-shaped random weights (fp16, CUDA) runs while the benchmark compiles;
 # the benchmark then times every method once the notebooks are done.
 # Needs the wheels of what the GPU machine lacks in .whl/ (diffusers, nbdev, execnb, fastcore, ipython, ipywidgets).
-# Usage: bash bench/gpu_run.sh            (results go to $OUT, else bench/results)
+# Usage: bash bench/gpu_run.sh            (results go to $BENCH_OUT, else bench/results)
 set -uo pipefail
 T0=$(date +%s)
-OUT="${OUT:-bench/results}"; mkdir -p "$OUT"
+OUT="${BENCH_OUT:-bench/results}"; mkdir -p "$OUT"
 if [ -d .whl ]; then
   python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl || exit 1
   export PYTHONPATH=/tmp/site:$PWD PATH=/tmp/site/bin:$PATH
