@@ -5,7 +5,7 @@
 # Usage: bash bench/gpu_run.sh            (results go to $BENCH_OUT, else bench/results)
 set -uo pipefail
 T0=$(date +%s)
-OUT="${BENCH_OUT:-bench/results}"; mkdir -p "$OUT"
+OUT="${BENCH_OUT:-bench/results}"; mkdir -p "$OUT"; export BENCH_OUT="$OUT"
 if [ -d .whl ]; then
   python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl || exit 1
   export PYTHONPATH=/tmp/site:$PWD PATH=/tmp/site/bin:$PATH
