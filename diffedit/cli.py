@@ -17,11 +17,9 @@ def edit_figure(image, result, path, title=None):
     "Save input | mask | output side by side to `path`."
     import matplotlib; matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
-    import numpy as np
-    a = np.asarray(image.convert("RGB"), float).copy()
-    a[result.mask] = 0.5*a[result.mask] + 0.5*np.array([255, 0, 255.])
+    from diffedit.core import overlay
     fig, axs = plt.subplots(1, 3, figsize=(9, 3.3))
-    for ax, im, t in zip(axs, (image, a.astype("uint8"), result.image), ("input", "mask", "output: " + result.query)):
+    for ax, im, t in zip(axs, (image, overlay(image, result.mask), result.image), ("input", "mask", "output: " + result.query)):
         ax.imshow(im); ax.set_title(t, fontsize=9); ax.axis("off")
     if title: fig.suptitle(title, fontsize=9)
     plt.tight_layout(); fig.savefig(path, dpi=100); plt.close(fig)

@@ -12,8 +12,9 @@ from PIL import Image
 
 # %% auto #0
 __all__ = ['PKG_DIR', 'MODELS_DIR', 'TOKENIZER_DIR', 'TOY_DIR', 'RANDOM_SIZES', 'default_model', 'default_device',
-           'clip_tokenizer', 'random_pipe', 'sd15_param_counts', 'load_pipe', 'vae_factor', 'load_image', 'encode_text',
-           'images_to_tensor', 'tensor_to_images', 'encode_image', 'decode_latents', 'show_images']
+           'clip_tokenizer', 'sd_scheduler', 'random_pipe', 'sd15_param_counts', 'load_pipe', 'vae_factor',
+           'load_image', 'encode_text', 'images_to_tensor', 'tensor_to_images', 'encode_image', 'decode_latents',
+           'show_images', 'overlay', 'print_table']
 
 # %% ../nbs/00_core.ipynb #274c2cd2
 PKG_DIR = Path(__file__).parent if "__file__" in globals() else Path("../diffedit").resolve()
@@ -58,6 +59,12 @@ def clip_tokenizer():
     with _quiet(): return CLIPTokenizer.from_pretrained(TOKENIZER_DIR)
 
 # %% ../nbs/00_core.ipynb #c06e3e6b
+def sd_scheduler():
+    "SD's noise schedule (scaled_linear, 0.00085 → 0.012 over 1000 steps) in a DDIM scheduler set up as SD's."
+    from diffusers import DDIMScheduler
+    return DDIMScheduler(num_train_timesteps=1000, beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear",
+                         clip_sample=False, set_alpha_to_one=False, steps_offset=1, prediction_type="epsilon")
+
 def _configs(size):
     if size == "sd15":
         unet = dict(sample_size=64, cross_attention_dim=768, attention_head_dim=8, layers_per_block=2,
@@ -78,7 +85,6 @@ def random_pipe(size:str="tiny", device=None, dtype=None, seed:int=0):
     with _quiet():
         from diffusers import AutoencoderKL, UNet2DConditionModel, StableDiffusionPipeline
         from transformers import CLIPTextConfig, CLIPTextModel
-        from diffedit.train import make_scheduler
     ucfg, vcfg, tcfg = _configs(size)
     n = len(vcfg["block_out_channels"])
     with _quiet(), torch.random.fork_rng(devices=[device] if device.type == "cuda" else []), torch.device(device):
@@ -88,7 +94,7 @@ def random_pipe(size:str="tiny", device=None, dtype=None, seed:int=0):
                             up_block_types=("UpDecoderBlock2D",)*n, scaling_factor=0.18215, **vcfg)
         text = CLIPTextModel(CLIPTextConfig(vocab_size=49408, max_position_embeddings=77, hidden_act="quick_gelu",
                                             bos_token_id=49406, eos_token_id=49407, pad_token_id=49407, **tcfg))
-        pipe = StableDiffusionPipeline(vae=vae, text_encoder=text, tokenizer=clip_tokenizer(), unet=unet, scheduler=make_scheduler(),
+        pipe = StableDiffusionPipeline(vae=vae, text_encoder=text, tokenizer=clip_tokenizer(), unet=unet, scheduler=sd_scheduler(),
                                        safety_checker=None, feature_extractor=None, requires_safety_checker=False)
     with _quiet(): return pipe.to(device, dtype)
 
@@ -232,7 +238,7 @@ def decode_latents(pipe, latents) -> list:
     return tensor_to_images(x)
 
 # %% ../nbs/00_core.ipynb #78754629
-def show_images(images, titles=None, ncols:int|None=None, size:float=2.5, cmap=None, suptitle=None):
+def show_images(images, titles=None, ncols:int|None=None, size:float=2.5, cmap=None, suptitle=None, fontsize:float=9):
     "Show PIL images, arrays or tensors in a grid, with optional titles; returns the figure."
     import matplotlib.pyplot as plt
     images = list(images) if isinstance(images, (list, tuple)) else [images]
@@ -245,7 +251,21 @@ def show_images(images, titles=None, ncols:int|None=None, size:float=2.5, cmap=N
     for i, (ax, im) in enumerate(zip(axs.flat, images)):
         if isinstance(im, torch.Tensor): im = im.detach().float().cpu().numpy()
         ax.imshow(im, cmap=cmap)
-        if titles: ax.set_title(titles[i], fontsize=9)
+        if titles: ax.set_title(titles[i], fontsize=fontsize)
     if suptitle: fig.suptitle(suptitle)
     plt.tight_layout()
     return fig
+
+def overlay(img, mask, color=(255, 0, 255), alpha:float=0.5) -> np.ndarray:
+    "`img` as a uint8 array with the bool `mask` tinted by `color`."
+    a = np.asarray(img.convert("RGB") if isinstance(img, Image.Image) else img, float).copy()
+    a[mask] = (1 - alpha)*a[mask] + alpha*np.array(color, float)
+    return a.astype(np.uint8)
+
+def print_table(rows, floatfmt="{:.3f}"):
+    "Print a list of dicts as an aligned text table."
+    keys = list(rows[0])
+    cells = [[floatfmt.format(v) if isinstance(v, float) else str(v) for v in (r[k] for k in keys)] for r in rows]
+    w = [max(len(k), *(len(c[i]) for c in cells)) for i, k in enumerate(keys)]
+    print("  ".join(k.ljust(w[i]) for i, k in enumerate(keys)))
+    for c in cells: print("  ".join(v.ljust(w[i]) for i, v in enumerate(c)))

@@ -65,22 +65,24 @@ def diffedit(pipe, image, query, reference:str="", *, encode_ratio:float=0.8, st
     get_rule(rule); get_schedule(schedule, g)
     x0 = encode_image(pipe, img)
     keep = [q.strip() == reference.strip() for q in qs]
-    mask_kw = dict(n=n, strength=mask_strength, threshold=threshold, seed=seed, smooth=smooth, dilate=dilate, latents=x0)
+    q_emb, r_emb = encode_text(pipe, qs), encode_text(pipe, reference)          # each text is encoded once per call
+    u_emb = r_emb if reference == "" else encode_text(pipe, "")
+    mask_kw = dict(n=n, strength=mask_strength, threshold=threshold, seed=seed, smooth=smooth, dilate=dilate, latents=x0, embs=(q_emb, r_emb))
     inv = None
     if mask is not None: m = mask_from_user(pipe, mask, img, len(qs))
     elif getattr(pipe, "_diffedit_fast", None) is not None and pipe.device.type == "cuda" and not all(keep):
         # the fast path: the mask (one big UNet batch) runs on a side stream while the inversion runs on the main one
         side = torch.cuda.Stream(pipe.device); side.wait_stream(torch.cuda.current_stream(pipe.device))
         with torch.cuda.stream(side): m = diffedit_mask(pipe, img, qs, reference, to_numpy=False, **mask_kw)
-        inv = ddim_invert(pipe, x0, steps=steps, encode_ratio=encode_ratio)
+        inv = ddim_invert(pipe, x0, steps=steps, encode_ratio=encode_ratio, cond=u_emb)
         torch.cuda.current_stream(pipe.device).wait_stream(side)
         m.image = m.image.cpu().numpy()
     else: m = diffedit_mask(pipe, img, qs, reference, **mask_kw)
     edits = [k for k in range(len(qs)) if not keep[k] and m.latent[k].any()]
     out = [orig.copy() for _ in qs]
     if edits:
-        inv = inv or ddim_invert(pipe, x0, steps=steps, encode_ratio=encode_ratio)
-        y = masked_denoise(pipe, inv, m.latent[edits], encode_text(pipe, [qs[k] for k in edits]), encode_text(pipe, ""),
+        inv = inv or ddim_invert(pipe, x0, steps=steps, encode_ratio=encode_ratio, cond=u_emb)
+        y = masked_denoise(pipe, inv, m.latent[edits], q_emb[edits], u_emb,
                            guidance_scale=g, rule=rule, schedule=schedule, progress=progress)
         for k, im in zip(edits, _to_size(decode_latents(pipe, y), orig.size)): out[k] = im
     elif not any(keep): warnings.warn("the mask is empty: nothing was edited, the original image is returned")

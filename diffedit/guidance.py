@@ -15,7 +15,7 @@ from .ddim import ddim_step
 __all__ = ['RULES', 'SCHEDULES', 'CLEAN', 'cfg', 'rescale_update', 'rescale_pred', 'rescale_both', 'rescale_std', 'get_rule',
            'constant', 'linear', 'cosine', 'interval', 'check_scale', 'get_schedule', 'CountCalls', 'alpha_bar',
            'ddim_levels', 'unet_eps', 'guided_eps', 'denoise', 'is_toy', 'default_guidance', 'initial_noise',
-           'text_to_image', 'guidance_table', 'print_table']
+           'text_to_image', 'guidance_table']
 
 # %% ../nbs/01_guidance.ipynb #ab3518c0
 def _norm(x):
@@ -203,10 +203,3 @@ def guidance_table(pipe, variants, n:int=48, steps:int=30, seed:int=0, progress:
                          clipped=float((raw.abs() > 1).float().mean()), bg_saturation=float(np.mean(sat))))
     return rows
 
-def print_table(rows, floatfmt="{:.3f}"):
-    "Print a list of dicts as an aligned text table."
-    keys = list(rows[0])
-    cells = [[floatfmt.format(v) if isinstance(v, float) else str(v) for v in (r[k] for k in keys)] for r in rows]
-    w = [max(len(k), *(len(c[i]) for c in cells)) for i, k in enumerate(keys)]
-    print("  ".join(k.ljust(w[i]) for i, k in enumerate(keys)))
-    for c in cells: print("  ".join(v.ljust(w[i]) for i, v in enumerate(c)))

@@ -40,11 +40,12 @@ def encode_steps(steps:int, encode_ratio:float) -> int:
     return k
 
 @torch.no_grad()
-def ddim_invert(pipe, latents, *, steps:int=50, encode_ratio:float=0.8, prompt:str="", guidance_scale:float=1.0, progress:bool=False) -> Inversion:
+def ddim_invert(pipe, latents, *, steps:int=50, encode_ratio:float=0.8, prompt:str="", guidance_scale:float=1.0, progress:bool=False,
+                cond=None) -> Inversion:
     "DDIM-invert scaled `latents` up to `encode_ratio` of `steps`, unconditionally (∅) unless `prompt` is given; keeps the trajectory."
     k = encode_steps(steps, encode_ratio); check_scale(guidance_scale)
     up = ddim_levels(pipe, steps)[::-1][:k + 1]                  # CLEAN, 1, 21, … (SD, 50 steps)
-    cond = encode_text(pipe, prompt)
+    cond = encode_text(pipe, prompt) if cond is None else cond     # cond: `prompt` already encoded by the caller
     uncond = encode_text(pipe, "") if prompt and guidance_scale != 1 else None
     traj = [latents]
     denoise(pipe, latents, cond, uncond, levels=up, guidance_scale=guidance_scale, progress=progress,

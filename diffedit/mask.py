@@ -59,7 +59,8 @@ def rescale01(d):
     lo, hi = d.amin((1, 2), keepdim=True), d.amax((1, 2), keepdim=True)
     return torch.where(hi - lo > 1e-12, (d - lo)/(hi - lo).clamp_min(1e-12), torch.zeros_like(d))
 
-def _postprocess(m, smooth, dilate):
+def _smooth(m, smooth):
+    "Gaussian smoothing of K×h×w maps with std `smooth` (latent pixels); 0 leaves them as they are."
     if smooth > 0:
         k = int(2*math.ceil(2*smooth) + 1)
         ax = torch.arange(k, dtype=torch.float32) - k//2
@@ -90,7 +91,8 @@ def noise_diff(pipe, latents, query_emb, ref_emb, *, n:int=10, strength:float=0.
 
 @torch.no_grad()
 def diffedit_mask(pipe, image, query, reference:str="", *, n:int=10, strength:float=0.5, threshold:float=0.5, seed:int=0,
-                  smooth:float=0.0, dilate:int=0, latents=None, batch_size:int|None=None, guidance_scale:float|None=None, to_numpy:bool=True) -> Mask:
+                  smooth:float=0.0, dilate:int=0, latents=None, batch_size:int|None=None, guidance_scale:float|None=None, to_numpy:bool=True,
+                  embs=None) -> Mask:
     "DiffEdit step 1: masks of where `image` must change to match each `query` rather than `reference` (∅ by default)."
     qs = check_prompts(query)
     if not isinstance(reference, str): raise ValueError(f"`reference` must be a string ('' for ∅), got {reference!r}")
@@ -103,11 +105,12 @@ def diffedit_mask(pipe, image, query, reference:str="", *, n:int=10, strength:fl
         latents = encode_image(pipe, img)
     H, W = latents.shape[-2]*f, latents.shape[-1]*f
     uncond = encode_text(pipe, "") if guidance_scale is not None else None
-    raw = noise_diff(pipe, latents, encode_text(pipe, qs), encode_text(pipe, reference), n=n, strength=strength, seed=seed,
+    q_emb, r_emb = embs if embs is not None else (encode_text(pipe, qs), encode_text(pipe, reference))   # embs: a caller's encodings
+    raw = noise_diff(pipe, latents, q_emb, r_emb, n=n, strength=strength, seed=seed,
                      batch_size=batch_size, guidance_scale=guidance_scale, uncond_emb=uncond)
     same = [q.strip() == reference.strip() for q in qs]
     if any(same): warnings.warn("`query` equals `reference`: nothing to edit, the mask is empty")
-    diff = rescale01(_postprocess(raw, smooth, dilate))
+    diff = rescale01(_smooth(raw, smooth))
     diff = torch.where(torch.tensor(same, device=diff.device)[:, None, None], torch.zeros_like(diff), diff)
     m = diff > threshold if threshold < 1 else torch.zeros_like(diff, dtype=torch.bool)
     if dilate: m = F.max_pool2d(m[:, None].float(), 2*dilate + 1, 1, dilate)[:, 0] > 0

@@ -94,16 +94,10 @@ def make_scene(seed:int, shape:str|None=None, color:str|None=None, background:st
 # %% ../nbs/10_toy_world.ipynb #e127980f
 def scene_grid(scenes, ncols=6, size=1.6, titles=True):
     "Plot scenes in a grid with their captions."
-    import matplotlib.pyplot as plt
+    from diffedit.core import show_images
     scenes = list(scenes)
-    nrows = (len(scenes) + ncols - 1)//ncols
-    fig, axs = plt.subplots(nrows, ncols, figsize=(ncols*size, nrows*size*1.15), squeeze=False)
-    for ax in axs.flat: ax.axis("off")
-    for ax, sc in zip(axs.flat, scenes):
-        ax.imshow(sc.image)
-        if titles: ax.set_title(sc.caption.removeprefix("a "), fontsize=7)
-    plt.tight_layout()
-    return fig
+    return show_images([s.image for s in scenes], [s.caption.removeprefix("a ") for s in scenes] if titles else None,
+                       ncols=ncols, size=size, fontsize=7)
 
 # %% ../nbs/10_toy_world.ipynb #1f96a7e7
 def edit_region(seed:int, src:Scene|None=None, **target) -> np.ndarray:

@@ -12,11 +12,12 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 from . import ddim
+from .core import sd_scheduler as make_scheduler   # SD's DDIM schedule, one definition
 from .toy import make_dataset, make_scene, TEST_SEED0
 
 # %% auto #0
-__all__ = ['write_clip_tokenizer', 'ToyConfig', 'make_scheduler', 'make_vae', 'make_text_encoder', 'make_unet', 'train_vae',
-           'encode_dataset', 'train_unet', 'vae_psnr', 'save_pipe', 'train_toy', 'write_model_card']
+__all__ = ['write_clip_tokenizer', 'ToyConfig', 'make_vae', 'make_text_encoder', 'make_unet', 'train_vae', 'encode_dataset',
+           'train_unet', 'vae_psnr', 'save_pipe', 'train_toy', 'write_model_card']
 
 # %% ../nbs/11_train_toy.ipynb #8d9d1bc7
 def _bytes_to_unicode():
@@ -77,12 +78,6 @@ class ToyConfig:
     log_every: int = 50
 
 # %% ../nbs/11_train_toy.ipynb #b1e23cf5
-def make_scheduler():
-    "SD's noise schedule (scaled_linear, 0.00085 → 0.012 over 1000 steps) in a DDIM scheduler set up as SD's."
-    from diffusers import DDIMScheduler
-    return DDIMScheduler(num_train_timesteps=1000, beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear",
-                         clip_sample=False, set_alpha_to_one=False, steps_offset=1, prediction_type="epsilon")
-
 def make_vae(cfg:ToyConfig):
     from diffusers import AutoencoderKL
     n = len(cfg.vae_channels)
