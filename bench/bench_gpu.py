@@ -10,7 +10,7 @@ started beside the warm-up has ended), then every method is timed back to back.
 
     python bench/bench_gpu.py --out bench/results
 """
-import argparse, datetime, json, os, statistics, sys, time
+import argparse, collections, datetime, json, os, statistics, sys, time, warnings
 from pathlib import Path
 import numpy as np
 import torch
@@ -129,7 +129,7 @@ def measure(name, stages, total=None):
     res["methods"][name] = r; save()
     log(name, {k: round(v, 3) for k, v in r.items()})
 
-if fast is not None or dpc is not None: pipe.unet.to(memory_format=torch.channels_last if a.eager_format == "channels_last" else torch.contiguous_format)
+if dev.type == "cuda" and (fast is not None or dpc is not None): pipe.unet.to(memory_format=torch.channels_last if a.eager_format == "channels_last" else torch.contiguous_format)
 measure("diffusers_eager", lambda: diffusers_stages(dp))
 measure("ours_eager", ours_stages, ours_total)
 if dev.type == "cuda" and (fast is not None or dpc is not None): pipe.unet.to(memory_format=torch.channels_last)
@@ -137,6 +137,14 @@ if fast is not None:
     pipe._diffedit_fast = fast; c0 = fast.calls
     measure("ours_fast", ours_stages, ours_total)
     res["counts"]["ours_fast_compiled_steps_per_run"] = (fast.calls - c0)//(2*a.reps + 1)
+    if dev.type == "cuda":          # where one fast edit makes the host wait for the GPU (each wait stalls the launches)
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always"); torch.cuda.set_sync_debug_mode("warn")
+            try: diffedit(pipe, img, Q, R, encode_ratio=RATIO, steps=a.steps, guidance_scale=G, n=N)
+            finally: torch.cuda.set_sync_debug_mode(0)
+        where = collections.Counter(f"{Path(x.filename).name}:{x.lineno}" for x in w if "synchroniz" in str(x.message))
+        res["notes"]["host_syncs_in_one_fast_edit"] = dict(total=sum(where.values()), where=dict(where.most_common(10)))
+        log("host syncs", res["notes"]["host_syncs_in_one_fast_edit"])
     del pipe._diffedit_fast
 if dpc is not None: measure("diffusers_compiled", lambda: diffusers_stages(dpc))
 

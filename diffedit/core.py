@@ -42,15 +42,18 @@ def _resolve(device, dtype):
 
 @contextlib.contextmanager
 def _quiet():
-    "Silence library chatter (warnings and info logs that print install paths) while loading."
+    "Silence library chatter (warnings, info logs that print install paths, loading progress bars) while loading."
     from diffusers.utils import logging as dl
     from transformers.utils import logging as tl
-    old = dl.get_verbosity(), tl.get_verbosity()
-    dl.set_verbosity_error(); tl.set_verbosity_error()
+    old = dl.get_verbosity(), tl.get_verbosity(), dl.is_progress_bar_enabled(), tl.is_progress_bar_enabled()
+    dl.set_verbosity_error(); tl.set_verbosity_error(); dl.disable_progress_bar(); tl.disable_progress_bar()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore"); yield
-    finally: dl.set_verbosity(old[0]); tl.set_verbosity(old[1])
+    finally:
+        dl.set_verbosity(old[0]); tl.set_verbosity(old[1])
+        if old[2]: dl.enable_progress_bar()
+        if old[3]: tl.enable_progress_bar()
 
 # %% ../nbs/00_core.ipynb #e65aa05e
 def clip_tokenizer():

@@ -15,8 +15,8 @@ __all__ = ['FastStep', 'fast_pipe', 'slow_pipe', 'latest_results', 'results_tabl
 # %% ../nbs/08_speed.ipynb #68bf2c27
 class FastStep:
     "A whole DDIM step (UNet rows, guidance rule, DDIM update) compiled once per rule and shape, replayed as a CUDA graph on a GPU."
-    def __init__(self, pipe, backend:str="inductor", mode:str|None="reduce-overhead"):
-        self.pipe, self.backend, self.mode = pipe, backend, mode
+    def __init__(self, pipe, backend:str="inductor", mode:str|None="reduce-overhead", options:dict|None=None):
+        self.pipe, self.backend, self.mode, self.options = pipe, backend, mode, options
         self.fns, self.levels, self.calls = {}, {}, 0
         self.vpred = pipe.scheduler.config.prediction_type == "v_prediction"
 
@@ -33,7 +33,9 @@ class FastStep:
             x0 = (x32 - (1 - a_t).sqrt()*e32)/a_t.sqrt()
             return (a_next.sqrt()*x0 + (1 - a_next).sqrt()*e32).to(x.dtype)
         kw = dict(backend=self.backend, dynamic=False)
-        if self.backend == "inductor" and self.mode: kw["mode"] = self.mode
+        if self.backend == "inductor":
+            if self.options: kw["options"] = self.options        # torch.compile takes a mode or options, not both
+            elif self.mode: kw["mode"] = self.mode
         return torch.compile(step, **kw)
 
     def _level(self, level, dev):
@@ -50,14 +52,19 @@ class FastStep:
         emb = torch.cat([uncond, cond]) if guided else cond
         if dev.type == "cuda": torch.compiler.cudagraph_mark_step_begin()
         self.calls += 1
-        out = self.fns[key](x, t, a_t, a_n, emb, torch.tensor(float(g), device=dev))
+        g = torch.full((), float(g), device=dev)   # a fill on the device: `torch.tensor(g, device=…)` would copy from the host and wait for the GPU
+        out = self.fns[key](x, t, a_t, a_n, emb, g)
         return out.clone()                   # a CUDA graph's output is overwritten by its next replay
 
-def fast_pipe(pipe, backend:str|None=None, mode:str|None="reduce-overhead", channels_last:bool=True):
-    "Switch `pipe` to the fast path: every step of `denoise` (guidance, inversion, DiffEdit) becomes one compiled step."
-    if backend is None: backend = "inductor" if pipe.device.type == "cuda" else "aot_eager"
-    if channels_last and pipe.device.type == "cuda": pipe.unet.to(memory_format=torch.channels_last)   # (slower on CPUs)
-    pipe._diffedit_fast = FastStep(pipe, backend, mode)
+def fast_pipe(pipe, backend:str|None=None, mode:str|None="reduce-overhead", channels_last:bool=True, options:dict|None=None):
+    """Switch `pipe` to the fast path: every step of `denoise` (guidance, inversion, DiffEdit) becomes one compiled step.
+    GPU: inductor, CUDA graphs, channels-last. CPU: inductor with frozen weights (`options={"freezing": True}`), so
+    call `fast_pipe` again after changing the UNet's weights."""
+    cuda = pipe.device.type == "cuda"
+    backend = backend or "inductor"
+    if options is None and not cuda and backend == "inductor": options = {"freezing": True}
+    if channels_last and cuda: pipe.unet.to(memory_format=torch.channels_last)   # (slower on CPUs)
+    pipe._diffedit_fast = FastStep(pipe, backend, mode, options)
     return pipe
 
 def slow_pipe(pipe):

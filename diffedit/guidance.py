@@ -114,7 +114,7 @@ def ddim_levels(pipe, steps:int) -> list:
 
 def unet_eps(pipe, x, level, emb):
     "The UNet's noise prediction ε at `level` (v-prediction checkpoints, SD 2.x 768, are converted to ε)."
-    t = max(level, 0)
+    t = torch.full((), max(level, 0), device=x.device)     # made on the device: a Python int would be copied from the host, waiting for the GPU
     out = pipe.unet(x, t, encoder_hidden_states=emb).sample
     if pipe.scheduler.config.prediction_type == "v_prediction":
         a = alpha_bar(pipe, level).to(x.device)

@@ -63,8 +63,8 @@ def _smooth(m, smooth):
     "Gaussian smoothing of K×h×w maps with std `smooth` (latent pixels); 0 leaves them as they are."
     if smooth > 0:
         k = int(2*math.ceil(2*smooth) + 1)
-        ax = torch.arange(k, dtype=torch.float32) - k//2
-        w = torch.exp(-ax**2/(2*smooth**2)); w = (w/w.sum()).to(m.device)
+        ax = torch.arange(k, dtype=torch.float32, device=m.device) - k//2      # made on the device: no host copy
+        w = torch.exp(-ax**2/(2*smooth**2)); w = w/w.sum()
         m = F.conv2d(F.pad(m[:, None], (k//2,)*4, mode="replicate"), (w[:, None]*w[None])[None, None])[:, 0]
     return m
 
@@ -77,7 +77,8 @@ def noise_diff(pipe, latents, query_emb, ref_emb, *, n:int=10, strength:float=0.
     t = mask_level(pipe, strength)
     g = torch.Generator().manual_seed(int(seed))
     noise = torch.randn((n,) + tuple(latents.shape[1:]), generator=g)
-    xt = q_sample(latents.float().expand(n, *latents.shape[1:]), t, noise.to(latents.device), pipe.scheduler.alphas_cumprod).to(pipe.device, pipe.unet.dtype)
+    if latents.device.type == "cuda": noise = noise.pin_memory()          # pinned: copied without making the host wait for the GPU
+    xt = q_sample(latents.float().expand(n, *latents.shape[1:]), t, noise.to(latents.device, non_blocking=True), pipe.scheduler.alphas_cumprod).to(pipe.device, pipe.unet.dtype)
     texts = torch.cat([ref_emb, query_emb])                                # rows: R, Q_1 … Q_K (each for n draws)
     if guidance_scale is not None: texts = torch.cat([texts, uncond_emb])  # the 4n-row CFG version, for comparison
     x_all = xt.repeat(len(texts), 1, 1, 1)
@@ -111,7 +112,7 @@ def diffedit_mask(pipe, image, query, reference:str="", *, n:int=10, strength:fl
     same = [q.strip() == reference.strip() for q in qs]
     if any(same): warnings.warn("`query` equals `reference`: nothing to edit, the mask is empty")
     diff = rescale01(_smooth(raw, smooth))
-    diff = torch.where(torch.tensor(same, device=diff.device)[:, None, None], torch.zeros_like(diff), diff)
+    for k in (k for k, s in enumerate(same) if s): diff[k] = 0   # a fill on the device: a host→GPU copy would wait for the UNet
     m = diff > threshold if threshold < 1 else torch.zeros_like(diff, dtype=torch.bool)
     if dilate: m = F.max_pool2d(m[:, None].float(), 2*dilate + 1, 1, dilate)[:, 0] > 0
     big = F.interpolate(m[:, None].float(), size=(H, W), mode="nearest")[:, 0] > 0
