@@ -10,7 +10,7 @@ import torch
 from .guidance import alpha_bar, cfg, CLEAN
 
 # %% auto #0
-__all__ = ['FastStep', 'fast_pipe', 'slow_pipe', 'latest_results', 'results_table']
+__all__ = ['FastStep', 'cpu_options', 'fast_pipe', 'slow_pipe', 'latest_results', 'results_table']
 
 # %% ../nbs/08_speed.ipynb #68bf2c27
 class FastStep:
@@ -56,13 +56,20 @@ class FastStep:
         out = self.fns[key](x, t, a_t, a_n, emb, g)
         return out.clone()                   # a CUDA graph's output is overwritten by its next replay
 
+def cpu_options() -> dict:
+    "Inductor options for the CPU: frozen weights, and no re-checking of the UNet's ~6,000 module attributes before every step."
+    o = {"freezing": True}
+    skip = getattr(torch.compiler, "skip_guard_on_all_nn_modules_unsafe", None)     # (torch ≥ 2.8)
+    if skip is not None: o["guard_filter_fn"] = skip
+    return o
+
 def fast_pipe(pipe, backend:str|None=None, mode:str|None="reduce-overhead", channels_last:bool=True, options:dict|None=None):
     """Switch `pipe` to the fast path: every step of `denoise` (guidance, inversion, DiffEdit) becomes one compiled step.
-    GPU: inductor, CUDA graphs, channels-last. CPU: inductor with frozen weights (`options={"freezing": True}`), so
-    call `fast_pipe` again after changing the UNet's weights."""
+    GPU: inductor, CUDA graphs, channels-last. CPU: inductor with frozen weights and without guards on the UNet's
+    modules (`cpu_options()`): the step is a snapshot of the UNet, so call `fast_pipe` again after changing it."""
     cuda = pipe.device.type == "cuda"
     backend = backend or "inductor"
-    if options is None and not cuda and backend == "inductor": options = {"freezing": True}
+    if options is None and not cuda and backend == "inductor": options = cpu_options()
     if channels_last and cuda: pipe.unet.to(memory_format=torch.channels_last)   # (slower on CPUs)
     pipe._diffedit_fast = FastStep(pipe, backend, mode, options)
     return pipe
