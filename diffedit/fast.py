@@ -32,6 +32,8 @@ class FastStep:
             x32, e32 = x.float(), eps.float()
             x0 = (x32 - (1 - a_t).sqrt()*e32)/a_t.sqrt()
             return (a_next.sqrt()*x0 + (1 - a_next).sqrt()*e32).to(x.dtype)
+        step.__code__ = step.__code__.replace()    # a code object of its own: compiled code is cached per code object,
+                                                   # and this step's (with frozen weights) must serve no other FastStep
         kw = dict(backend=self.backend, dynamic=False)
         if self.backend == "inductor":
             if self.options: kw["options"] = self.options        # torch.compile takes a mode or options, not both
@@ -66,7 +68,7 @@ def cpu_options() -> dict:
 def fast_pipe(pipe, backend:str|None=None, mode:str|None="reduce-overhead", channels_last:bool=True, options:dict|None=None):
     """Switch `pipe` to the fast path: every step of `denoise` (guidance, inversion, DiffEdit) becomes one compiled step.
     GPU: inductor, CUDA graphs, channels-last. CPU: inductor with frozen weights and without guards on the UNet's
-    modules (`cpu_options()`): the step is a snapshot of the UNet, so call `fast_pipe` again after changing it."""
+    modules (`cpu_options()`); after changing the UNet, call `fast_pipe` again: it compiles afresh."""
     cuda = pipe.device.type == "cuda"
     backend = backend or "inductor"
     if options is None and not cuda and backend == "inductor": options = cpu_options()
