@@ -3,7 +3,7 @@ HTML with nbconvert, one page per notebook, with a sidebar in the order of nbs/s
 Also writes README.md from nbs/index.ipynb (what `nbdev_readme` does with quarto).
 
 Where quarto is installed, `nbdev_docs` builds the full site instead; this build needs no quarto."""
-import html, json, re, shutil, subprocess, sys
+import html, json, re, shutil, sys
 from pathlib import Path
 import nbformat
 from nbconvert import HTMLExporter, MarkdownExporter
@@ -78,7 +78,9 @@ def write_sidebar():
     (nbs/"sidebar.yml").write_text("website:\n  sidebar:\n    contents:\n" + "".join(f"      - {o}.ipynb\n" for o in ORDER))
 
 def main():
-    subprocess.run(["nbdev_proc_nbs", "--force"], cwd=root, check=True)
+    from fastcore.xtras import working_directory
+    from nbdev.serve import proc_nbs      # what `nbdev_proc_nbs` runs, without its attempt to install quarto (sudo) and pip-reinstall
+    with working_directory(root): proc_nbs(force=True)
     write_sidebar()
     order = [o + ".ipynb" for o in ORDER]
     pages = [proc/o for o in order if (proc/o).exists()]
