@@ -43,19 +43,18 @@ t = {}
 if fast:                                  # one denoising step, as the loop runs it: batch 1 (inversion) and 2 (CFG)
     from torch.utils.flop_counter import FlopCounterMode
     from diffedit.core import encode_text
-    from diffedit.guidance import guided_eps, alpha_bar, cfg
-    from diffedit.ddim import ddim_step
+    from diffedit.guidance import denoise
     x = torch.randn(1, 4, 16, 16); c, u = encode_text(pipe, sc.caption), encode_text(pipe, "")
-    eager_step = lambda un: ddim_step(x, guided_eps(pipe, x, 501, c, un, 5.0, cfg), alpha_bar(pipe, 501), alpha_bar(pipe, 481))
-    fast_step = lambda un: fast(x, 501, 481, c, un, 5.0, cfg)
+    one_step = lambda un: denoise(pipe, x, c, un, levels=[501, 481], guidance_scale=5.0, progress=False)   # the one loop, one step
     for label, un in (("batch 1 (inversion)", None), ("batch 2 (CFG)", u)):
         ts = {"eager": [], "fast": []}
-        with torch.no_grad():
-            for _ in range(9):                                                  # alternate, 10 steps at a time
-                for mode, f in (("eager", eager_step), ("fast", fast_step)):
-                    t0 = time.perf_counter()
-                    for _ in range(10): f(un)
-                    ts[mode].append((time.perf_counter() - t0)/10*1000)
+        for _ in range(9):                                                      # alternate, 10 steps at a time
+            for mode in ts:
+                if mode == "fast": pipe._diffedit_fast = fast
+                t0 = time.perf_counter()
+                for _ in range(10): one_step(un)
+                ts[mode].append((time.perf_counter() - t0)/10*1000)
+                pipe.__dict__.pop("_diffedit_fast", None)
         for mode in ts: t[f"one step, {label}, {mode}, ms"] = round(statistics.median(ts[mode][1:]), 2)
     with torch.no_grad(), FlopCounterMode(display=False) as fc: pipe.unet(x, 501, encoder_hidden_states=c)
     notes["UNet GFLOP per row"] = round(fc.get_total_flops()/1e9, 3)

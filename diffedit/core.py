@@ -81,22 +81,28 @@ def _configs(size):
         text = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4, projection_dim=32)
     return unet, vae, text
 
-def random_pipe(size:str="tiny", device=None, dtype=None, seed:int=0):
-    "A `StableDiffusionPipeline` of randomly initialised parts: `size` 'tiny' (CPU tests) or 'sd15' (SD-1.5's exact shapes)."
-    if size not in RANDOM_SIZES: raise ValueError(f"`size` must be one of {RANDOM_SIZES}, got {size!r}")
-    device, dtype = _resolve(device, dtype)
+def _parts(size):
+    "SD's UNet, VAE and CLIP text encoder at `size`, randomly initialised on the current default device."
     with _quiet():
-        from diffusers import AutoencoderKL, UNet2DConditionModel, StableDiffusionPipeline
+        from diffusers import AutoencoderKL, UNet2DConditionModel
         from transformers import CLIPTextConfig, CLIPTextModel
-    ucfg, vcfg, tcfg = _configs(size)
-    n = len(vcfg["block_out_channels"])
-    with _quiet(), torch.random.fork_rng(devices=[device] if device.type == "cuda" else []), torch.device(device):
-        torch.manual_seed(seed)
+        ucfg, vcfg, tcfg = _configs(size)
+        n = len(vcfg["block_out_channels"])
         unet = UNet2DConditionModel(in_channels=4, out_channels=4, **ucfg)
         vae = AutoencoderKL(in_channels=3, out_channels=3, latent_channels=4, down_block_types=("DownEncoderBlock2D",)*n,
                             up_block_types=("UpDecoderBlock2D",)*n, scaling_factor=0.18215, **vcfg)
         text = CLIPTextModel(CLIPTextConfig(vocab_size=49408, max_position_embeddings=77, hidden_act="quick_gelu",
                                             bos_token_id=49406, eos_token_id=49407, pad_token_id=49407, **tcfg))
+    return unet, vae, text
+
+def random_pipe(size:str="tiny", device=None, dtype=None, seed:int=0):
+    "A `StableDiffusionPipeline` of randomly initialised parts: `size` 'tiny' (CPU tests) or 'sd15' (SD-1.5's exact shapes)."
+    if size not in RANDOM_SIZES: raise ValueError(f"`size` must be one of {RANDOM_SIZES}, got {size!r}")
+    device, dtype = _resolve(device, dtype)
+    with _quiet(): from diffusers import StableDiffusionPipeline
+    with _quiet(), torch.random.fork_rng(devices=[device] if device.type == "cuda" else []), torch.device(device):
+        torch.manual_seed(seed)
+        unet, vae, text = _parts(size)
         pipe = StableDiffusionPipeline(vae=vae, text_encoder=text, tokenizer=clip_tokenizer(), unet=unet, scheduler=sd_scheduler(),
                                        safety_checker=None, feature_extractor=None, requires_safety_checker=False)
     with _quiet(): return pipe.to(device, dtype)
@@ -104,13 +110,7 @@ def random_pipe(size:str="tiny", device=None, dtype=None, seed:int=0):
 # %% ../nbs/00_core.ipynb #069e3a02
 def sd15_param_counts():
     "Parameter counts (millions) of the 'sd15' random pipeline's parts, built on the meta device."
-    from diffusers import AutoencoderKL, UNet2DConditionModel
-    from transformers import CLIPTextConfig, CLIPTextModel
-    u, v, t = _configs("sd15")
-    n = len(v["block_out_channels"])
-    with torch.device("meta"), _quiet():
-        parts = dict(unet=UNet2DConditionModel(**u), vae=AutoencoderKL(down_block_types=("DownEncoderBlock2D",)*n, up_block_types=("UpDecoderBlock2D",)*n, latent_channels=4, **v),
-                     text_encoder=CLIPTextModel(CLIPTextConfig(vocab_size=49408, max_position_embeddings=77, **t)))
+    with torch.device("meta"): parts = dict(zip(("unet", "vae", "text_encoder"), _parts("sd15")))
     return {k: round(sum(x.numel() for x in m.parameters())/1e6, 1) for k, m in parts.items()}
 
 # %% ../nbs/00_core.ipynb #24e7eb67
@@ -231,13 +231,13 @@ def encode_image(pipe, image) -> torch.Tensor:
 def decode_latents(pipe, latents) -> list:
     "PIL images from scaled latents; an fp16 decode that overflows is redone in fp32."
     if not isinstance(latents, torch.Tensor) or latents.ndim != 4: raise ValueError(f"`latents` must be a B×C×h×w tensor, got {type(latents).__name__} {getattr(latents, 'shape', '')}")
-    vae = pipe.vae
-    z = latents.to(pipe.device, vae.dtype)/vae.config.scaling_factor
+    vae = pipe.vae; dt = vae.dtype
+    z = latents.to(pipe.device, dt)/vae.config.scaling_factor
     x = vae.decode(z).sample
-    if not torch.isfinite(x).all() and vae.dtype != torch.float32:
+    if not torch.isfinite(x).all() and dt != torch.float32:
         vae.to(torch.float32)
         try: x = vae.decode(z.float()).sample
-        finally: vae.to(latents.dtype if latents.dtype.is_floating_point else torch.float16)
+        finally: vae.to(dt)                                  # back to the VAE's own dtype
     return tensor_to_images(x)
 
 # %% ../nbs/00_core.ipynb #78754629

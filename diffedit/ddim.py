@@ -53,7 +53,7 @@ def predict_x0(x_t, eps, a_t):
 
 def ddim_step(x_t, eps, a_t, a_prev):
     "One deterministic DDIM step (η = 0) from noise level ᾱ_t to the less noisy ᾱ_prev."
-    a_t, a_prev = [torch.as_tensor(a, dtype=torch.float32, device=x_t.device) for a in (a_t, a_prev)]
+    a_t, a_prev = [torch.as_tensor(a, dtype=torch.float32) for a in (a_t, a_prev)]    # a 0-d CPU ᾱ joins GPU math as a scalar: no copy
     x0 = predict_x0(x_t.float(), eps.float(), a_t)
     return (a_prev.sqrt()*x0 + (1 - a_prev).sqrt()*eps.float()).to(x_t.dtype)
 

@@ -8,10 +8,9 @@ import numpy as np
 import torch
 from scipy.ndimage import binary_dilation
 from tqdm.auto import tqdm
-from .core import encode_image, encode_text, decode_latents, load_pipe, default_model
+from .core import encode_image, encode_text, decode_latents, load_pipe, default_model, print_table, overlay
 from .toy import make_scene, SHAPES, COLORS, TEST_SEED0, judge_color, judge_shape
 from .guidance import default_guidance
-from .core import print_table, overlay
 from .mask import diffedit_mask
 from .inversion import ddim_invert
 from .edit import masked_denoise, sdedit

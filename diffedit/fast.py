@@ -7,7 +7,8 @@ from __future__ import annotations
 import json, time
 from pathlib import Path
 import torch
-from .guidance import alpha_bar, cfg, CLEAN
+from .guidance import alpha_bar, cfg, CLEAN, guided_eps_of, is_vpred
+from .ddim import ddim_step
 
 # %% auto #0
 __all__ = ['FastStep', 'cpu_options', 'fast_pipe', 'slow_pipe', 'latest_results', 'results_table']
@@ -18,20 +19,12 @@ class FastStep:
     def __init__(self, pipe, backend:str="inductor", mode:str|None="reduce-overhead", options:dict|None=None):
         self.pipe, self.backend, self.mode, self.options = pipe, backend, mode, options
         self.fns, self.levels, self.calls = {}, {}, 0
-        self.vpred = pipe.scheduler.config.prediction_type == "v_prediction"
+        self.vpred = is_vpred(pipe)
 
-    def _make(self, rule, guided):
+    def _make(self, rule):
         unet, vpred = self.pipe.unet, self.vpred
-        def step(x, t, a_t, a_next, emb, g):
-            xin = torch.cat([x, x]) if guided else x
-            out = unet(xin, t, encoder_hidden_states=emb, return_dict=False)[0]
-            if vpred: out = a_t.sqrt()*out.float() + (1 - a_t).sqrt()*xin.float()
-            if guided:
-                u, c = out.chunk(2); eps = rule(u, c, g)
-            else: eps = out
-            x32, e32 = x.float(), eps.float()
-            x0 = (x32 - (1 - a_t).sqrt()*e32)/a_t.sqrt()
-            return (a_next.sqrt()*x0 + (1 - a_next).sqrt()*e32).to(x.dtype)
+        def step(x, t, a_t, a_next, cond, uncond, g):     # the eager loop's step, with every changing number a tensor
+            return ddim_step(x, guided_eps_of(unet, x, t, a_t, cond, uncond, g, rule, vpred), a_t, a_next)
         step.__code__ = step.__code__.replace()    # a code object of its own: compiled code is cached per code object,
                                                    # and this step's (with frozen weights) must serve no other FastStep
         kw = dict(backend=self.backend, dynamic=False)
@@ -48,14 +41,13 @@ class FastStep:
     def __call__(self, x, level, next_level, cond, uncond, g, rule):
         guided = not (uncond is None or (rule is cfg and g == 1.0))
         key = (rule, guided)
-        if key not in self.fns: self.fns[key] = self._make(rule, guided)
+        if key not in self.fns: self.fns[key] = self._make(rule)     # guided and unguided steps: two graphs
         dev = x.device
         t, a_t = self._level(level, dev); _, a_n = self._level(next_level, dev)
-        emb = torch.cat([uncond, cond]) if guided else cond
         if dev.type == "cuda": torch.compiler.cudagraph_mark_step_begin()
         self.calls += 1
         g = torch.full((), float(g), device=dev)   # a fill on the device: `torch.tensor(g, device=…)` would copy from the host and wait for the GPU
-        out = self.fns[key](x, t, a_t, a_n, emb, g)
+        out = self.fns[key](x, t, a_t, a_n, cond, uncond if guided else None, g)
         return out.clone()                   # a CUDA graph's output is overwritten by its next replay
 
 def cpu_options() -> dict:

@@ -14,8 +14,8 @@ from .ddim import ddim_step
 # %% auto #0
 __all__ = ['RULES', 'SCHEDULES', 'CLEAN', 'cfg', 'rescale_update', 'rescale_pred', 'rescale_both', 'rescale_std', 'get_rule',
            'constant', 'linear', 'cosine', 'interval', 'check_scale', 'get_schedule', 'CountCalls', 'alpha_bar',
-           'ddim_levels', 'unet_eps', 'guided_eps', 'denoise', 'is_toy', 'default_guidance', 'initial_noise',
-           'text_to_image', 'guidance_table']
+           'ddim_levels', 'is_vpred', 'eps_of', 'guided_eps_of', 'unet_eps', 'guided_eps', 'denoise', 'is_toy',
+           'default_guidance', 'initial_noise', 'text_to_image', 'guidance_table']
 
 # %% ../nbs/01_guidance.ipynb #ab3518c0
 def _norm(x):
@@ -112,20 +112,32 @@ def ddim_levels(pipe, steps:int) -> list:
     pipe.scheduler.set_timesteps(int(steps))
     return [int(t) for t in pipe.scheduler.timesteps] + [CLEAN]
 
+def is_vpred(pipe) -> bool: return pipe.scheduler.config.prediction_type == "v_prediction"
+
+def eps_of(unet, x, t, a, emb, vpred:bool=False):
+    "The UNet's ε for latents `x` at timestep tensor `t` with ᾱ = `a`; v-prediction (SD 2.x 768) is converted to ε."
+    out = unet(x, t, encoder_hidden_states=emb, return_dict=False)[0]
+    if vpred: out = (a.sqrt()*out.float() + (1 - a).sqrt()*x.float()).to(x.dtype)
+    return out
+
+def guided_eps_of(unet, x, t, a, cond, uncond, g, rule, vpred:bool=False):
+    "ε under text `cond`, guided against `uncond` by `rule` with scale `g` in one UNet batch; plain ε when `uncond` is None."
+    if uncond is None: return eps_of(unet, x, t, a, cond, vpred)
+    u, c = eps_of(unet, torch.cat([x, x]), t, a, torch.cat([uncond, cond]), vpred).chunk(2)
+    return rule(u, c, g)
+
+def _t(level, device):
+    "The timestep of `level` made on the device: a Python int would be copied from the host, waiting for the GPU."
+    return torch.full((), max(level, 0), device=device)
+
 def unet_eps(pipe, x, level, emb):
     "The UNet's noise prediction ε at `level` (v-prediction checkpoints, SD 2.x 768, are converted to ε)."
-    t = torch.full((), max(level, 0), device=x.device)     # made on the device: a Python int would be copied from the host, waiting for the GPU
-    out = pipe.unet(x, t, encoder_hidden_states=emb).sample
-    if pipe.scheduler.config.prediction_type == "v_prediction":
-        a = alpha_bar(pipe, level).to(x.device)
-        out = (a.sqrt()*out.float() + (1 - a).sqrt()*x.float()).to(x.dtype)
-    return out
+    return eps_of(pipe.unet, x, _t(level, x.device), alpha_bar(pipe, level), emb, is_vpred(pipe))
 
 def guided_eps(pipe, x, level, cond, uncond=None, g:float=1.0, rule=cfg):
     "ε for latents `x` under text `cond`, guided against `uncond` by `rule` with scale `g` (one UNet batch)."
-    if uncond is None or (rule is cfg and g == 1.0): return unet_eps(pipe, x, level, cond)
-    u, t = unet_eps(pipe, torch.cat([x, x]), level, torch.cat([uncond, cond])).chunk(2)
-    return rule(u, t, g)
+    if rule is cfg and g == 1.0: uncond = None                              # g = 1 is the text's own ε: one row
+    return guided_eps_of(pipe.unet, x, _t(level, x.device), alpha_bar(pipe, level), cond, uncond, g, rule, is_vpred(pipe))
 
 @torch.no_grad()
 def denoise(pipe, latents, cond, uncond=None, *, levels, guidance_scale:float=1.0, rule="cfg", schedule="constant",

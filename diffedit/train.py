@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 from . import ddim
-from .core import sd_scheduler as make_scheduler   # SD's DDIM schedule, one definition
+from .core import sd_scheduler
 from .toy import make_dataset, make_scene, TEST_SEED0
 
 # %% auto #0
@@ -152,7 +152,7 @@ def train_unet(unet, text_encoder, tokenizer, mus, sds, captions, scale, cfg:Toy
     from diffusers.training_utils import EMAModel
     log = [] if log is None else log
     g = torch.Generator().manual_seed(cfg.seed + 1)
-    ac = make_scheduler().alphas_cumprod
+    ac = sd_scheduler().alphas_cumprod
     ids = tokenizer(list(captions), padding="max_length", max_length=77, truncation=True, return_tensors="pt").input_ids
     empty = tokenizer([""], padding="max_length", max_length=77, return_tensors="pt").input_ids
     params = list(unet.parameters()) + list(text_encoder.parameters())
@@ -193,7 +193,7 @@ def save_pipe(out_dir, vae, text_encoder, tokenizer, unet, half=True):
     "Save the parts as a `StableDiffusionPipeline` folder (safetensors; UNet and VAE in fp16 when `half`)."
     from diffusers import StableDiffusionPipeline
     out = Path(out_dir)
-    pipe = StableDiffusionPipeline(vae=vae, text_encoder=text_encoder, tokenizer=tokenizer, unet=unet, scheduler=make_scheduler(),
+    pipe = StableDiffusionPipeline(vae=vae, text_encoder=text_encoder, tokenizer=tokenizer, unet=unet, scheduler=sd_scheduler(),
                                    safety_checker=None, feature_extractor=None, requires_safety_checker=False)
     if half: unet.half(); vae.half()
     try: pipe.save_pretrained(out, safe_serialization=True)
