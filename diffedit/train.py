@@ -67,7 +67,8 @@ class ToyConfig:
     text_dim: int = 32
     text_layers: int = 2
     unet_channels: tuple = (48, 96, 128)
-    unet_steps: int = 4400
+    text_in_time: bool = True      # pooled text joins the time embedding: every ResNet, 16×16 included, sees the caption
+    unet_steps: int = 8000
     unet_batch: int = 32
     unet_lr: float = 1e-3
     warmup: int = 200
@@ -76,6 +77,7 @@ class ToyConfig:
     seed: int = 0
     threads: int = 2
     log_every: int = 50
+    ckpt_every: int = 250          # UNet steps between checkpoints (an interrupted run resumes from the last)
 
 # %% ../nbs/11_train_toy.ipynb #b1e23cf5
 def make_vae(cfg:ToyConfig):
@@ -98,7 +100,9 @@ def make_unet(cfg:ToyConfig):
                                 block_out_channels=tuple(cfg.unet_channels),
                                 down_block_types=("DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D"),
                                 up_block_types=("CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "UpBlock2D"),
-                                cross_attention_dim=cfg.text_dim, attention_head_dim=8, norm_num_groups=16)
+                                cross_attention_dim=cfg.text_dim, attention_head_dim=8, norm_num_groups=16,
+                                **(dict(addition_embed_type="text", addition_embed_type_num_heads=4, resnet_time_scale_shift="scale_shift")
+                                   if cfg.text_in_time else {}))
 
 # %% ../nbs/11_train_toy.ipynb #f13bab57
 def _to_tensor(imgs): return torch.from_numpy(imgs).permute(0, 3, 1, 2).float()/127.5 - 1
@@ -147,8 +151,21 @@ def encode_dataset(vae, imgs, bs=128):
         mus.append(d.mean); sds.append(d.std)
     return torch.cat(mus), torch.cat(sds)
 
-def train_unet(unet, text_encoder, tokenizer, mus, sds, captions, scale, cfg:ToyConfig, log=None, log_path=None, progress=True):
-    "Train `unet` and `text_encoder` together with the paper's loss on latents N(mus, sds²)·scale; returns the EMA copies' log."
+def _checkpoint(path, step, elapsed, g, parts):
+    "Save every part's state, the step and the generator's state, atomically."
+    state = dict(step=step, elapsed=elapsed, rng=g.get_state(), **{k: v.state_dict() for k, v in parts.items()})
+    torch.save(state, str(path) + ".tmp"); os.replace(str(path) + ".tmp", path)
+
+def _resume(path, g, parts):
+    "Load a checkpoint into `parts` and `g`; returns the step to start from and a start time that keeps the elapsed time."
+    state = torch.load(path, weights_only=False)
+    for k, v in parts.items(): v.load_state_dict(state[k])
+    g.set_state(state["rng"])
+    return state["step"], time.time() - state["elapsed"]
+
+def train_unet(unet, text_encoder, tokenizer, mus, sds, captions, scale, cfg:ToyConfig, log=None, log_path=None, progress=True,
+               ckpt=None):
+    "Train `unet` and `text_encoder` with the paper's loss on latents N(mus, sds²)·scale, resuming from the file `ckpt` if it exists."
     from diffusers.training_utils import EMAModel
     log = [] if log is None else log
     g = torch.Generator().manual_seed(cfg.seed + 1)
@@ -159,8 +176,11 @@ def train_unet(unet, text_encoder, tokenizer, mus, sds, captions, scale, cfg:Toy
     opt = torch.optim.AdamW(params, lr=cfg.unet_lr, weight_decay=0.01)
     sched = _cosine(opt, cfg.warmup, cfg.unet_steps)
     ema = EMAModel(params, decay=cfg.ema)
-    unet.train(); text_encoder.train(); t0 = time.time()
-    for step in tqdm(range(cfg.unet_steps), disable=not progress, desc="UNet"):
+    start, t0 = 0, time.time()
+    if ckpt is not None and Path(ckpt).exists():
+        start, t0 = _resume(ckpt, g, dict(unet=unet, text_encoder=text_encoder, opt=opt, sched=sched, ema=ema))
+    unet.train(); text_encoder.train()
+    for step in tqdm(range(start, cfg.unet_steps), initial=start, total=cfg.unet_steps, disable=not progress, desc="UNet"):
         idx = torch.randint(len(mus), (cfg.unet_batch,), generator=g)
         x0 = (mus[idx] + sds[idx]*torch.randn(mus[idx].shape, generator=g))*scale
         noise = torch.randn(x0.shape, generator=g)
@@ -173,6 +193,8 @@ def train_unet(unet, text_encoder, tokenizer, mus, sds, captions, scale, cfg:Toy
         torch.nn.utils.clip_grad_norm_(params, 1.0); opt.step(); sched.step(); ema.step(params)
         if step % cfg.log_every == 0 or step == cfg.unet_steps - 1:
             _log(log, log_path, part="unet", step=step, loss=loss.item(), time=time.time() - t0)
+        if ckpt is not None and (step + 1) % cfg.ckpt_every == 0 and step + 1 < cfg.unet_steps:
+            _checkpoint(ckpt, step + 1, time.time() - t0, g, dict(unet=unet, text_encoder=text_encoder, opt=opt, sched=sched, ema=ema))
     ema.copy_to(params)
     unet.eval(); text_encoder.eval()
     return log
@@ -205,24 +227,32 @@ def save_pipe(out_dir, vae, text_encoder, tokenizer, unet, half=True):
     return out
 
 # %% ../nbs/11_train_toy.ipynb #810a5d1e
-def train_toy(out_dir, cfg:ToyConfig|None=None, progress=True):
-    "Train the embedded model from scratch with `cfg` and save it to `out_dir`; returns a summary dict."
+def train_toy(out_dir, cfg:ToyConfig|None=None, progress=True, vae_from=None):
+    """Train the embedded model with `cfg` and save it to `out_dir`; returns a summary dict. Checkpoints go to
+    `out_dir/checkpoint/` and a rerun resumes from them. `vae_from`: a model folder whose VAE (same `cfg`) is reused."""
+    from diffusers import AutoencoderKL
     from diffedit.core import clip_tokenizer
     cfg = cfg or ToyConfig()
     torch.manual_seed(cfg.seed); torch.set_num_threads(cfg.threads)
-    out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
+    out = Path(out_dir); ck = out/"checkpoint"; ck.mkdir(parents=True, exist_ok=True)
     log_path = out/"training_log.jsonl"
-    if log_path.exists(): log_path.unlink()
+    resuming = (ck/"vae.pt").exists()
+    if log_path.exists() and not resuming: log_path.unlink()
     t0 = time.time()
     imgs, caps = make_dataset(range(cfg.n_scenes), size=cfg.size)
     t_data = time.time() - t0
     vae, te, unet, tok = make_vae(cfg), make_text_encoder(cfg), make_unet(cfg), clip_tokenizer()
-    log = train_vae(vae, imgs, cfg, log_path=log_path, progress=progress)
+    log = [json.loads(l) for l in open(log_path)] if resuming and log_path.exists() else []
+    if resuming: vae.load_state_dict(torch.load(ck/"vae.pt"))
+    elif vae_from is not None: vae = AutoencoderKL.from_pretrained(Path(vae_from)/"vae", torch_dtype=torch.float32)
+    else: log = train_vae(vae, imgs, cfg, log_path=log_path, progress=progress)
+    torch.save(vae.state_dict(), ck/"vae.pt")
+    vae.eval()
     mus, sds = encode_dataset(vae, imgs)
     scale = float(1/mus[:2000].std())
     vae.register_to_config(scaling_factor=scale)
     t_vae = time.time() - t0 - t_data
-    log = train_unet(unet, te, tok, mus, sds, caps, scale, cfg, log=log, log_path=log_path, progress=progress)
+    log = train_unet(unet, te, tok, mus, sds, caps, scale, cfg, log=log, log_path=log_path, progress=progress, ckpt=ck/"unet.pt")
     minutes = (time.time() - t0)/60
     test_imgs, _ = make_dataset(range(TEST_SEED0, TEST_SEED0 + 256), size=cfg.size)
     summary = dict(config=asdict(cfg), minutes=round(minutes, 1), data_minutes=round(t_data/60, 2), vae_minutes=round(t_vae/60, 1),
@@ -230,9 +260,10 @@ def train_toy(out_dir, cfg:ToyConfig|None=None, progress=True):
                    final_unet_loss=float(np.mean([l["loss"] for l in log if l["part"] == "unet"][-10:])),
                    params=dict(vae=sum(p.numel() for p in vae.parameters()), unet=sum(p.numel() for p in unet.parameters()),
                                text_encoder=sum(p.numel() for p in te.parameters())),
-                   torch=torch.__version__, threads=torch.get_num_threads())
+                   torch=torch.__version__, threads=torch.get_num_threads(), vae_reused=vae_from is not None)
     save_pipe(out, vae, te, tok, unet)
     (out/"training_summary.json").write_text(json.dumps(summary, indent=1))
+    import shutil; shutil.rmtree(ck)
     return summary
 
 # %% ../nbs/11_train_toy.ipynb #ee836e22
