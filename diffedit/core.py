@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #14ffeac4
 from __future__ import annotations
-import contextlib, io, os, warnings
+import contextlib, io, math, os, warnings
 from pathlib import Path
 import numpy as np
 import torch
@@ -14,7 +14,7 @@ from PIL import Image
 __all__ = ['PKG_DIR', 'MODELS_DIR', 'TOKENIZER_DIR', 'TOY_DIR', 'RANDOM_SIZES', 'default_model', 'default_device',
            'clip_tokenizer', 'sd_scheduler', 'random_pipe', 'sd15_param_counts', 'load_pipe', 'vae_factor',
            'load_image', 'encode_text', 'images_to_tensor', 'tensor_to_images', 'encode_image', 'decode_latents',
-           'show_images', 'overlay', 'print_table']
+           'show_images', 'overlay', 'print_table', 'check_unit', 'check_int', 'check_scale', 'check_prompts']
 
 # %% ../nbs/00_core.ipynb #274c2cd2
 PKG_DIR = Path(__file__).parent if "__file__" in globals() else Path("../diffedit").resolve()
@@ -272,3 +272,32 @@ def print_table(rows, floatfmt="{:.3f}"):
     w = [max(len(k), *(len(c[i]) for c in cells)) for i, k in enumerate(keys)]
     print("  ".join(k.ljust(w[i]) for i, k in enumerate(keys)))
     for c in cells: print("  ".join(v.ljust(w[i]) for i, v in enumerate(c)))
+
+# %% ../nbs/00_core.ipynb #1319d0a9
+def _is_num(x): return isinstance(x, (int, float, np.floating, np.integer)) and not isinstance(x, bool)
+
+def check_unit(x, name, lo_open=False, hi_open=False):
+    "Raise a clear error unless `x` is a finite number in [0, 1] (or an open end where asked)."
+    lo, hi = "(" if lo_open else "[", ")" if hi_open else "]"
+    ok = _is_num(x) and math.isfinite(x) and (x > 0 if lo_open else x >= 0) and (x < 1 if hi_open else x <= 1)
+    if not ok: raise ValueError(f"`{name}` must be a number in {lo}0, 1{hi}, got {x!r}")
+    return float(x)
+
+def check_int(x, name, lo=1, hi=None):
+    "Raise a clear error unless `x` is an int in [lo, hi] (hi = None: no upper bound)."
+    if isinstance(x, bool) or not isinstance(x, (int, np.integer)) or x < lo or (hi is not None and x > hi):
+        allowed = f"in [{lo}, {hi}]" if hi is not None else f"≥ {lo}"
+        raise ValueError(f"`{name}` must be an int {allowed}, got {x!r}")
+    return int(x)
+
+def check_scale(g, name="guidance_scale"):
+    "Raise a clear error unless `g` is a finite number ≥ 0."
+    if not _is_num(g) or not math.isfinite(g) or g < 0: raise ValueError(f"`{name}` must be a finite number ≥ 0, got {g!r}")
+    return float(g)
+
+def check_prompts(query, name="query"):
+    "A list of non-empty prompts from a string or a list of strings."
+    qs = [query] if isinstance(query, str) else query
+    if not isinstance(qs, (list, tuple)) or not qs or not all(isinstance(q, str) and q.strip() for q in qs):
+        raise ValueError(f"`{name}` must be a non-empty string or a non-empty list of them, got {query!r}")
+    return list(qs)

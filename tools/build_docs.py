@@ -69,9 +69,8 @@ window.addEventListener('load', function () {
 </script>
 """
 
-# the lesson's order: the core and the shapes world first, then lesson 11's own order
-ORDER = ["index", "00_core", "10_toy_world", "11_train_toy", "01_guidance", "02_paper", "03_mask", "04_inversion",
-         "05_edit", "06_evaluate", "07_matmul", "08_speed", "09_cli"]
+# the notebooks' own numbers are the reading order
+ORDER = ["index"] + sorted(p.stem for p in nbs.glob("[0-9][0-9]_*.ipynb"))
 
 def write_sidebar():
     "nbs/sidebar.yml in ORDER (nbdev_proc_nbs rewrites it in file-name order)."
