@@ -31,7 +31,7 @@ from diffedit.core import random_pipe, load_image, encode_image, encode_text, de
 from diffedit.mask import diffedit_mask
 from diffedit.inversion import ddim_invert
 from diffedit.edit import masked_denoise, diffedit, diffusers_diffedit_pipe
-from diffedit.guidance import CountCalls
+from diffedit.core import CountCalls
 from diffedit.fast import fast_pipe, FastStep
 import diffusers
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every notebook top to bottom on SD-1.5-shaped random weights (fp16, CUDA): one line per notebook, pass/fail and time.
-# Usage (on a GPU machine, after the wheels are installed as in gpu_run.sh): bash bench/gpu_notebooks.sh [timeout_s] [workers]
+# Usage (on a GPU machine, after the wheels are installed as in gpu_notebooks_and_bench.sh): bash bench/gpu_notebooks.sh [timeout_s] [workers]
 OUT="${BENCH_OUT:-bench/results}"; mkdir -p "$OUT"
 T="${1:-200}"; P="${2:-6}"
 export DIFFEDIT_MODEL=random-sd15 PYTHONUNBUFFERED=1 MPLBACKEND=Agg

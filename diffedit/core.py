@@ -14,7 +14,8 @@ from PIL import Image
 __all__ = ['PKG_DIR', 'MODELS_DIR', 'TOKENIZER_DIR', 'TOY_DIR', 'RANDOM_SIZES', 'default_model', 'default_device',
            'clip_tokenizer', 'sd_scheduler', 'random_pipe', 'sd15_param_counts', 'load_pipe', 'vae_factor',
            'load_image', 'encode_text', 'images_to_tensor', 'tensor_to_images', 'encode_image', 'decode_latents',
-           'show_images', 'overlay', 'print_table', 'check_unit', 'check_int', 'check_scale', 'check_prompts']
+           'show_images', 'overlay', 'print_table', 'check_unit', 'check_int', 'check_scale', 'check_prompts',
+           'CountCalls']
 
 # %% ../nbs/00_core.ipynb #274c2cd2
 PKG_DIR = Path(__file__).parent if "__file__" in globals() else Path("../diffedit").resolve()
@@ -120,7 +121,11 @@ def _hub_error(model, err):
                    f"the model is in the Hugging Face cache (HF_HUB_OFFLINE=1 uses it offline), or use model='toy', the "
                    f"embedded model that needs no download.")
 
-def load_pipe(model:str="toy", device=None, dtype=None):
+def load_pipe(
+    model:str="toy",    # 'toy' (embedded), 'random-tiny', 'random-sd15', a hub id or a local diffusers folder
+    device=None,        # None: CUDA if available, else CPU
+    dtype=None,         # None: fp16 on CUDA, fp32 on CPU
+):
     "A `StableDiffusionPipeline` with a DDIM scheduler: 'toy', 'random-tiny', 'random-sd15', a hub id or a local folder."
     if isinstance(model, Path): model = str(model)
     if not isinstance(model, str) or not model.strip(): raise ValueError(f"`model` must be 'toy', 'random-tiny', 'random-sd15', a hub id or a folder, got {model!r}")
@@ -273,7 +278,7 @@ def print_table(rows, floatfmt="{:.3f}"):
     print("  ".join(k.ljust(w[i]) for i, k in enumerate(keys)))
     for c in cells: print("  ".join(v.ljust(w[i]) for i, v in enumerate(c)))
 
-# %% ../nbs/00_core.ipynb #1319d0a9
+# %% ../nbs/00_core.ipynb #8a5ef62e
 def _is_num(x): return isinstance(x, (int, float, np.floating, np.integer)) and not isinstance(x, bool)
 
 def check_unit(x, name, lo_open=False, hi_open=False):
@@ -301,3 +306,17 @@ def check_prompts(query, name="query"):
     if not isinstance(qs, (list, tuple)) or not qs or not all(isinstance(q, str) and q.strip() for q in qs):
         raise ValueError(f"`{name}` must be a non-empty string or a non-empty list of them, got {query!r}")
     return list(qs)
+
+# %% ../nbs/00_core.ipynb #c2414f10
+class CountCalls:
+    "Count a module's calls and the rows (batch size) of each: `with CountCalls(pipe.unet) as c: …`, then `c.calls`, `c.rows`."
+    def __init__(self, module): self.module, self.batches = module, []
+    @property
+    def calls(self): return len(self.batches)
+    @property
+    def rows(self): return sum(self.batches)
+    def _hook(self, module, args, kwargs): self.batches.append(len(args[0] if args else kwargs["sample"]))
+    def __enter__(self):
+        self.handle = self.module.register_forward_pre_hook(self._hook, with_kwargs=True)
+        return self
+    def __exit__(self, *exc): self.handle.remove()

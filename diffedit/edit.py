@@ -62,10 +62,30 @@ def _to_size(ims, size): return [im if im.size == size else im.resize(size, Imag
 PAPER = dict(threshold=0.5, clamp=None, fill=False, invert_at="current")   # the paper's recipe, read literally
 
 @torch.no_grad()
-def diffedit(pipe, image, query, reference:str="", *, encode_ratio:float=0.8, steps:int=50, guidance_scale:float|None=None,
-             n:int=10, mask_strength:float=0.5, threshold:float=0.5, clamp:float|None=3.0, fill:bool=True, invert_at:str="next",
-             paper:bool=False, seed:int=0, rule="cfg", schedule="constant", smooth:float=0.0, dilate:int=0, mask=None,
-             progress:bool=False):
+def diffedit(
+    pipe,                            # a `StableDiffusionPipeline` from `load_pipe`
+    image,                           # path, URL, PIL image or array; any mode and size
+    query,                           # what the image should show: a prompt, or a list of prompts (one edit each)
+    reference:str="",                # what it shows now ('' for ∅); the mask is where query and reference disagree
+    *,
+    encode_ratio:float=0.8,          # r in (0, 1]: how deep the DDIM encoding goes (0.8: 40 of 50 steps)
+    steps:int=50,                    # DDIM steps of a full run
+    guidance_scale:float|None=None,  # CFG scale of step 3 (None: the model's default, 5 toy / 7.5 SD)
+    n:int=10,                        # noise draws averaged for the mask
+    mask_strength:float=0.5,         # noise level of the mask's predictions, in (0, 1)
+    threshold:float=0.5,             # the rescaled map's cut, in [0, 1]
+    clamp:float|None=3.0,            # the map is clipped at `clamp` × its mean before rescaling (None: not clipped)
+    fill:bool=True,                  # fill the mask's holes
+    invert_at:str="next",            # inversion's ε at the level it goes to ("next") or comes from ("current")
+    paper:bool=False,                # the paper's recipe as written: replaces threshold, clamp, fill, invert_at by `PAPER`
+    seed:int=0,                      # seeds the mask's noise draws
+    rule="cfg",                      # guidance rule (a name in `RULES` or a function)
+    schedule="constant",             # guidance schedule over the steps (a name in `SCHEDULES` or a function)
+    smooth:float=0.0,                # Gaussian blur of the map (latent pixels) before the cut
+    dilate:int=0,                    # grow the mask by this many latent pixels
+    mask=None,                       # a mask of your own (bool array or image) instead of step 1
+    progress:bool=False,             # progress bars
+):
     """DiffEdit (Couairon et al. 2022): edit `image` to match `query` (str → one `EditResult`, list → a list), changing
     only the masked region. `paper=True` replaces `threshold`, `clamp`, `fill` and `invert_at` by `PAPER`'s values."""
     if paper: threshold, clamp, fill, invert_at = (PAPER[k] for k in ("threshold", "clamp", "fill", "invert_at"))
@@ -115,8 +135,19 @@ def mask_from_user(pipe, mask, img, k):
 
 # %% ../nbs/09_edit.ipynb #b9bf963f
 @torch.no_grad()
-def sdedit(pipe, image, query:str, *, encode_ratio:float=0.8, steps:int=50, guidance_scale:float|None=None, seed:int=0,
-           rule="cfg", schedule="constant", progress:bool=False) -> Image.Image:
+def sdedit(
+    pipe,                            # a `StableDiffusionPipeline` from `load_pipe`
+    image,                           # path, URL, PIL image or array
+    query:str,                       # what the image should show
+    *,
+    encode_ratio:float=0.8,          # r in (0, 1]: the noise level the image is taken to
+    steps:int=50,                    # DDIM steps of a full run
+    guidance_scale:float|None=None,  # CFG scale (None: the model's default)
+    seed:int=0,                      # seeds the added noise
+    rule="cfg",                      # guidance rule
+    schedule="constant",             # guidance schedule
+    progress:bool=False,             # progress bar
+) -> Image.Image:
     "SDEdit: noise `image` to `encode_ratio` with seeded noise and denoise it with `query` (no mask)."
     check_prompts(query)
     if not isinstance(query, str): raise ValueError("`query` must be one string for `sdedit`")

@@ -9,15 +9,16 @@ import torch
 from scipy.ndimage import binary_dilation
 from tqdm.auto import tqdm
 from .core import encode_image, encode_text, decode_latents, load_pipe, default_model, print_table, overlay
-from .toy import make_scene, SHAPES, COLORS, TEST_SEED0, judge_color, judge_shape
-from .guidance import default_guidance
+import itertools
+from .toy import make_scene, SHAPES, COLORS, BACKGROUNDS, TEST_SEED0, caption, judge_color, judge_shape
+from .guidance import default_guidance, text_to_image
 from .mask import diffedit_mask
 from .inversion import ddim_invert
 from .edit import masked_denoise, sdedit, recipe
 
 # %% auto #0
 __all__ = ['EVAL_SEED0', 'TUNE_SEED0', 'METRICS', 'edit_cases', 'changed_region', 'psnr', 'color_shares', 'failure', 'score',
-           'evaluate_edits', 'summarize', 'failures', 'evaluate', 'tradeoff_plot']
+           'evaluate_edits', 'summarize', 'failures', 'evaluate', 'tradeoff_plot', 'guidance_table']
 
 # %% ../nbs/10_evaluate.ipynb #c1884e33
 EVAL_SEED0 = TEST_SEED0 + 10_000   # the scenes the findings are reported on
@@ -46,7 +47,7 @@ def psnr(a, b, where=None) -> float:
     mse = d[where].mean() if where is not None else d.mean()
     return float(10*np.log10(255**2/max(mse, 1e-10)))
 
-# %% ../nbs/10_evaluate.ipynb #05168000
+# %% ../nbs/10_evaluate.ipynb #e49be09f
 def color_shares(img, where, tol:float=90.0) -> dict:
     "Share of the pixels `where` within `tol` (RGB distance) of each object colour, and of any of them (`'any'`)."
     px = np.asarray(img.convert("RGB"), float)[where]
@@ -139,3 +140,25 @@ def tradeoff_plot(summary, ax=None):
     ax.set_xlabel("edit success (requested colour / shape right)"); ax.set_ylabel("background PSNR vs original (dB)")
     ax.legend(fontsize=7); plt.tight_layout()
     return ax
+
+# %% ../nbs/10_evaluate.ipynb #5c19378e
+def guidance_table(pipe, variants, n:int=48, steps:int=30, seed:int=0, progress:bool=False):
+    "Colour-right, shape-right, clipped and background-saturation statistics of text-to-image samples per (rule, schedule, g)."
+    combos = list(itertools.product(COLORS, SHAPES, BACKGROUNDS))
+    combos = [combos[(k*7) % len(combos)] for k in range(n)] if n < len(combos) else (combos*((n + len(combos) - 1)//len(combos)))[:n]
+    prompts = [caption(s, c, b) for c, s, b in combos]
+    rows = []
+    for r, s, g in variants:
+        ims, lat = [], []
+        for k in range(0, n, 8):
+            im, z = text_to_image(pipe, prompts[k:k+8], rule=r, schedule=s, guidance_scale=g, steps=steps, seed=seed + k, return_latents=True)
+            ims += im; lat.append(z)
+        with torch.no_grad(): raw = pipe.vae.decode(torch.cat(lat)/pipe.vae.config.scaling_factor).sample.float()
+        col = [judge_color(im) == c for im, (c, _, _) in zip(ims, combos)]
+        shp = [judge_shape(im, c) == sh for im, (c, sh, _) in zip(ims, combos)]
+        hsv = [np.asarray(im.convert("HSV"), float)[..., 1]/255 for im in ims]
+        sat = [h[:8].mean() for h in hsv]      # top rows: mostly background
+        rows.append(dict(rule=r if isinstance(r, str) else r.__name__, schedule=s if isinstance(s, str) else "custom", g=g,
+                         color_right=float(np.mean(col)), shape_right=float(np.mean(shp)),
+                         clipped=float((raw.abs() > 1).float().mean()), bg_saturation=float(np.mean(sat))))
+    return rows

@@ -74,9 +74,9 @@ def slow_pipe(pipe):
     return set_step_function(pipe, None)
 
 # %% ../nbs/12_speed.ipynb #df5d11e6
-def latest_results(kind="gpu", folder=None):
-    "The newest benchmark results (a dict) of `kind` ('gpu' or 'cpu') in bench/results, or None."
-    folder = Path(folder) if folder else Path(__file__).resolve().parent.parent/"bench"/"results" if "__file__" in globals() else Path("../bench/results")
+def latest_results(folder, kind="gpu"):
+    "The newest benchmark results (a dict) of `kind` ('gpu' or 'cpu') in the results folder `folder` (the repository's bench/results), or None."
+    folder = Path(folder)
     files = sorted(folder.glob(f"*-{kind}-*.json")) if folder.exists() else []
     return json.loads(files[-1].read_text()) if files else None
 

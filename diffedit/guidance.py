@@ -13,10 +13,9 @@ from .ddim import ddim_step
 
 # %% auto #0
 __all__ = ['RULES', 'SCHEDULES', 'CLEAN', 'cfg', 'rescale_update', 'rescale_pred', 'rescale_both', 'rescale_std', 'get_rule',
-           'constant', 'linear', 'cosine', 'interval', 'get_schedule', 'CountCalls', 'alpha_bar', 'ddim_levels',
+           'constant', 'linear', 'cosine', 'interval', 'get_schedule', 'alpha_bar', 'max_steps', 'ddim_levels',
            'is_vpred', 'eps_of', 'guided_eps_of', 'unet_eps', 'guided_eps', 'guided_ddim_step', 'step_function',
-           'set_step_function', 'denoise', 'is_toy', 'default_guidance', 'initial_noise', 'text_to_image',
-           'guidance_table']
+           'set_step_function', 'denoise', 'is_toy', 'default_guidance', 'initial_noise', 'text_to_image']
 
 # %% ../nbs/04_guidance.ipynb #ab3518c0
 def _norm(x):
@@ -78,21 +77,6 @@ def get_schedule(schedule, guidance_scale:float):
     return SCHEDULES[schedule](guidance_scale)
 
 # %% ../nbs/04_guidance.ipynb #0a6ad90a
-class CountCalls:
-    "Context manager that counts a UNet's calls and the rows (batch size) of each."
-    def __init__(self, unet): self.unet, self.batches = unet, []
-    @property
-    def calls(self): return len(self.batches)
-    @property
-    def rows(self): return sum(self.batches)
-    def __enter__(self):
-        self.had, self.f = "forward" in vars(self.unet), self.unet.forward
-        def fwd(x, *a, **k): self.batches.append(len(x)); return self.f(x, *a, **k)
-        self.unet.forward = fwd; return self
-    def __exit__(self, *a):
-        if self.had: self.unet.forward = self.f
-        else: del self.unet.forward
-
 CLEAN = -1   # the noise-free end of the levels: ᾱ = the scheduler's final_alpha_cumprod
 
 def alpha_bar(pipe, level:int) -> torch.Tensor:
@@ -100,10 +84,18 @@ def alpha_bar(pipe, level:int) -> torch.Tensor:
     s = pipe.scheduler
     return torch.as_tensor(s.final_alpha_cumprod if level == CLEAN else s.alphas_cumprod[level], dtype=torch.float32)
 
+def max_steps(scheduler) -> int:
+    "The most DDIM steps `scheduler` can take: its training timesteps, less `steps_offset` where it is added (SD: 1000 − 1)."
+    c = scheduler.config; n = c.num_train_timesteps
+    off = c.get("steps_offset", 0) if c.get("timestep_spacing", "leading") == "leading" else 0
+    return next(s for s in range(n, 0, -1) if (s - 1)*(n//s) + off <= n - 1)   # the noisiest level must exist
+
 def ddim_levels(pipe, steps:int) -> list:
     "The noise levels of a `steps`-step DDIM run, noisiest first, ending at `CLEAN` (SD, 50 steps: 981, 961, …, 1, CLEAN)."
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1: raise ValueError(f"`steps` must be an int ≥ 1, got {steps!r}")
-    if steps > pipe.scheduler.config.num_train_timesteps: raise ValueError(f"`steps` must be ≤ {pipe.scheduler.config.num_train_timesteps}, got {steps}")
+    hi = max_steps(pipe.scheduler)
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or not 1 <= steps <= hi:
+        raise ValueError(f"`steps` must be an int in [1, {hi}] (the scheduler's {pipe.scheduler.config.num_train_timesteps} "
+                         f"training timesteps, less its offset), got {steps!r}")
     pipe.scheduler.set_timesteps(int(steps))
     return [int(t) for t in pipe.scheduler.timesteps] + [CLEAN]
 
@@ -149,8 +141,20 @@ def set_step_function(pipe, fn=None):
     return pipe
 
 @torch.no_grad()
-def denoise(pipe, latents, cond, uncond=None, *, levels, guidance_scale:float=1.0, rule="cfg", schedule="constant",
-            callback=None, progress:bool=True, eps_at:str="current"):
+def denoise(
+    pipe,                         # a `StableDiffusionPipeline` from `load_pipe`
+    latents,                      # the starting latents, at `levels[0]`
+    cond,                         # text encodings (1 or one per latent)
+    uncond=None,                  # the unconditional encodings for guidance (None: no guidance)
+    *,
+    levels,                       # the noise levels to visit, e.g. `ddim_levels(pipe, 50)` (or reversed, to invert)
+    guidance_scale:float=1.0,     # g
+    rule="cfg",                   # guidance rule: a name in `RULES` or a function (u, t, g)
+    schedule="constant",          # g over the steps: a name in `SCHEDULES` or a function (i, n)
+    callback=None,                # `callback(i, level, x)` after each step; may return a replacement x
+    progress:bool=True,           # progress bar
+    eps_at:str="current",         # each step's ε at the level x is at ("current") or goes to ("next")
+):
     """The project's one DDIM loop: from `levels[0]` to `levels[-1]` (either direction), guided; `callback(i, level, x)`
     may replace x. `eps_at`: the level each step's ε is predicted at, the one x is at ("current") or the one it goes to ("next")."""
     rule, sched = get_rule(rule), get_schedule(schedule, guidance_scale)
@@ -186,8 +190,21 @@ def initial_noise(pipe, n:int, seed:int=0, height:int|None=None, width:int|None=
     z = torch.stack([torch.randn(4, h, w, generator=torch.Generator().manual_seed(int(seed) + k)) for k in range(n)])
     return z.to(pipe.device, pipe.unet.dtype)
 
-def text_to_image(pipe, prompts, *, steps:int=50, guidance_scale:float|None=None, rule="cfg", schedule="constant",
-                  negative:str="", seed:int=0, height:int|None=None, width:int|None=None, progress:bool=False, return_latents=False):
+def text_to_image(
+    pipe,                            # a `StableDiffusionPipeline` from `load_pipe`
+    prompts,                         # a prompt or a list of prompts
+    *,
+    steps:int=50,                    # DDIM steps
+    guidance_scale:float|None=None,  # g (None: the model's default)
+    rule="cfg",                      # guidance rule
+    schedule="constant",             # guidance schedule
+    negative:str="",                 # the unconditional prompt
+    seed:int=0,                      # sample k starts from the noise of seed + k
+    height:int|None=None,            # image size (None: the model's)
+    width:int|None=None,
+    progress:bool=False,             # progress bar
+    return_latents=False,            # also return the final latents
+):
     "Images for `prompts` from the one loop, with any guidance rule and schedule."
     g = default_guidance(pipe) if guidance_scale is None else guidance_scale
     rule_f, _ = get_rule(rule), get_schedule(schedule, g)                # validate before any UNet call
@@ -197,28 +214,3 @@ def text_to_image(pipe, prompts, *, steps:int=50, guidance_scale:float|None=None
     x = denoise(pipe, initial_noise(pipe, len(prompts), seed, height, width), cond, uncond, levels=levels,
                 guidance_scale=g, rule=rule_f, schedule=schedule, progress=progress)
     return (decode_latents(pipe, x), x) if return_latents else decode_latents(pipe, x)
-
-# %% ../nbs/04_guidance.ipynb #6a1f79f8
-def guidance_table(pipe, variants, n:int=48, steps:int=30, seed:int=0, progress:bool=False):
-    "Colour-right, shape-right, clipped and background-saturation statistics of text-to-image samples per (rule, schedule, g)."
-    from diffedit.toy import SHAPES, COLORS, BACKGROUNDS, caption, judge_color, judge_shape
-    import itertools
-    combos = list(itertools.product(COLORS, SHAPES, BACKGROUNDS))
-    combos = [combos[(k*7) % len(combos)] for k in range(n)] if n < len(combos) else (combos*((n + len(combos) - 1)//len(combos)))[:n]
-    prompts = [caption(s, c, b) for c, s, b in combos]
-    rows = []
-    for r, s, g in variants:
-        ims, lat = [], []
-        for k in range(0, n, 8):
-            im, z = text_to_image(pipe, prompts[k:k+8], rule=r, schedule=s, guidance_scale=g, steps=steps, seed=seed + k, return_latents=True)
-            ims += im; lat.append(z)
-        with torch.no_grad(): raw = pipe.vae.decode(torch.cat(lat)/pipe.vae.config.scaling_factor).sample.float()
-        col = [judge_color(im) == c for im, (c, _, _) in zip(ims, combos)]
-        shp = [judge_shape(im, c) == sh for im, (c, sh, _) in zip(ims, combos)]
-        hsv = [np.asarray(im.convert("HSV"), float)[..., 1]/255 for im in ims]
-        sat = [h[:8].mean() for h in hsv]      # top rows: mostly background
-        rows.append(dict(rule=r if isinstance(r, str) else r.__name__, schedule=s if isinstance(s, str) else "custom", g=g,
-                         color_right=float(np.mean(col)), shape_right=float(np.mean(shp)),
-                         clipped=float((raw.abs() > 1).float().mean()), bg_saturation=float(np.mean(sat))))
-    return rows
-

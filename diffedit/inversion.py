@@ -40,8 +40,18 @@ def encode_steps(steps:int, encode_ratio:float) -> int:
     return k
 
 @torch.no_grad()
-def ddim_invert(pipe, latents, *, steps:int=50, encode_ratio:float=0.8, prompt:str="", guidance_scale:float=1.0, eps_at:str="next",
-                progress:bool=False, cond=None) -> Inversion:
+def ddim_invert(
+    pipe,                        # a `StableDiffusionPipeline` from `load_pipe`
+    latents,                     # scaled image latents (`encode_image`)
+    *,
+    steps:int=50,                # DDIM steps of a full run
+    encode_ratio:float=0.8,      # r in (0, 1]: stop after r × steps steps
+    prompt:str="",               # conditioning ('' for ∅, as the paper)
+    guidance_scale:float=1.0,    # CFG scale against ∅ (1: none)
+    eps_at:str="next",           # each step's ε at the level it goes to ("next") or comes from ("current")
+    progress:bool=False,         # progress bar
+    cond=None,                   # `prompt` already encoded
+) -> Inversion:
     """DDIM-invert scaled `latents` up to `encode_ratio` of `steps`, unconditionally (∅) unless `prompt` is given; keeps the
     trajectory. `eps_at`: each step's noise is predicted at the level it goes to ("next", diffusers') or comes from ("current")."""
     k = encode_steps(steps, encode_ratio); check_scale(guidance_scale)

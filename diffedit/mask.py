@@ -76,9 +76,25 @@ def noise_diff(pipe, latents, query_emb, ref_emb, *, n:int=10, strength:float=0.
     return (eps[1:K+1] - eps[:1]).abs().mean((1, 2))
 
 @torch.no_grad()
-def diffedit_mask(pipe, image, query, reference:str="", *, n:int=10, strength:float=0.5, threshold:float=0.5, seed:int=0,
-                  clamp:float|None=None, fill:bool=False, smooth:float=0.0, dilate:int=0, latents=None, batch_size:int|None=None,
-                  guidance_scale:float|None=None, embs=None) -> Mask:
+def diffedit_mask(
+    pipe,                                # a `StableDiffusionPipeline` from `load_pipe`
+    image,                               # path, URL, PIL image or array
+    query,                               # a prompt, or a list of prompts (one mask each)
+    reference:str="",                    # the prompt to contrast with ('' for ∅)
+    *,
+    n:int=10,                            # noise draws averaged
+    strength:float=0.5,                  # noise level of the predictions, in (0, 1)
+    threshold:float=0.5,                 # the rescaled map's cut, in [0, 1]
+    seed:int=0,                          # seeds the noise draws
+    clamp:float|None=None,               # clip the map at `clamp` × its mean before rescaling (None: no clip)
+    fill:bool=False,                     # fill the mask's holes
+    smooth:float=0.0,                    # Gaussian blur of the map (latent pixels)
+    dilate:int=0,                        # grow the mask by this many latent pixels
+    latents=None,                        # the image's latents, if already encoded
+    batch_size:int|None=None,            # UNet rows per call (None: all 2n·K in one)
+    guidance_scale:float|None=None,      # predictions with CFG (diffusers' way, 3n rows here); None: without
+    embs=None,                           # (query, reference) text encodings, if already encoded
+) -> Mask:
     """DiffEdit step 1: masks of where `image` must change to match each `query` rather than `reference` (∅ by default).
     The map |ε_Q − ε_R| is clipped at `clamp` × its mean (None: not clipped), rescaled to [0, 1] and cut at `threshold`;
     `fill` fills the mask's holes."""

@@ -2,7 +2,7 @@
 # One GPU run: every notebook on SD-1.5-shaped random weights (fp16, CUDA) runs while the benchmark compiles;
 # the benchmark then times every method once the notebooks are done.
 # Needs the wheels of what the GPU machine lacks in .whl/ (diffusers, nbdev, execnb, fastcore, ipython, ipywidgets).
-# Usage: bash bench/gpu_run.sh            (results go to $BENCH_OUT, else bench/results)
+# Usage: bash bench/gpu_notebooks_and_bench.sh          (results go to $BENCH_OUT, else bench/results)
 set -uo pipefail
 T0=$(date +%s)
 OUT="${BENCH_OUT:-bench/results}"; mkdir -p "$OUT"; export BENCH_OUT="$OUT"
@@ -21,4 +21,4 @@ timeout "${BENCH_TIMEOUT:-540}" python3 bench/bench_gpu.py --out "$OUT" --wait-f
 echo "bench exit ${PIPESTATUS[0]}"; grep -v '^ \|^{\|^}' "$OUT/bench.log" | tail -25
 wait
 grep -v "^\[transformers\]" "$OUT/notebooks.log" | grep -v "Warning\|warn" | tail -40
-echo "gpu_run done in $(( $(date +%s) - T0 )) s"
+echo "done in $(( $(date +%s) - T0 )) s"
