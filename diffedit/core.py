@@ -278,7 +278,7 @@ def print_table(rows, floatfmt="{:.3f}"):
     print("  ".join(k.ljust(w[i]) for i, k in enumerate(keys)))
     for c in cells: print("  ".join(v.ljust(w[i]) for i, v in enumerate(c)))
 
-# %% ../nbs/00_core.ipynb #8a5ef62e
+# %% ../nbs/00_core.ipynb #2acde3aa
 def _is_num(x): return isinstance(x, (int, float, np.floating, np.integer)) and not isinstance(x, bool)
 
 def check_unit(x, name, lo_open=False, hi_open=False):
@@ -307,7 +307,7 @@ def check_prompts(query, name="query"):
         raise ValueError(f"`{name}` must be a non-empty string or a non-empty list of them, got {query!r}")
     return list(qs)
 
-# %% ../nbs/00_core.ipynb #c2414f10
+# %% ../nbs/00_core.ipynb #fe5c6bf9
 class CountCalls:
     "Count a module's calls and the rows (batch size) of each: `with CountCalls(pipe.unet) as c: …`, then `c.calls`, `c.rows`."
     def __init__(self, module): self.module, self.batches = module, []

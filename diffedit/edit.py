@@ -5,14 +5,14 @@
 # %% ../nbs/09_edit.ipynb #b1aa29d2
 from __future__ import annotations
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 import numpy as np
 import torch
 from PIL import Image
-from .core import encode_image, encode_text, decode_latents, load_image, vae_factor, load_pipe, default_model
+from .core import encode_image, encode_text, decode_latents, load_image, vae_factor
 from .ddim import q_sample
 from .core import check_unit, check_int, check_prompts, check_scale
-from .guidance import denoise, ddim_levels, default_guidance, get_rule, get_schedule, CLEAN
+from .guidance import denoise, ddim_levels, default_guidance, get_rule, get_schedule
 from .mask import diffedit_mask, Mask
 from .inversion import ddim_invert, encode_steps, Inversion
 

@@ -8,17 +8,18 @@ import numpy as np
 import torch
 from scipy.ndimage import binary_dilation
 from tqdm.auto import tqdm
-from .core import encode_image, encode_text, decode_latents, load_pipe, default_model, print_table, overlay
+from .core import encode_image, encode_text, decode_latents
 import itertools
-from .toy import make_scene, SHAPES, COLORS, BACKGROUNDS, TEST_SEED0, caption, judge_color, judge_shape
+from .toy import make_scene, SHAPES, COLORS, BACKGROUNDS, TEST_SEED0, caption, judge_color, judge_shape, changed_region
 from .guidance import default_guidance, text_to_image
 from .mask import diffedit_mask
 from .inversion import ddim_invert
 from .edit import masked_denoise, sdedit, recipe
 
 # %% auto #0
-__all__ = ['EVAL_SEED0', 'TUNE_SEED0', 'METRICS', 'edit_cases', 'changed_region', 'psnr', 'color_shares', 'failure', 'score',
-           'evaluate_edits', 'summarize', 'failures', 'evaluate', 'tradeoff_plot', 'guidance_table']
+__all__ = ['EVAL_SEED0', 'TUNE_SEED0', 'METRICS', 'edit_cases', 'psnr', 'color_shares', 'failure', 'score', 'evaluate_edits',
+           'summarize', 'failures', 'evaluate', 'tradeoff_plot', 'one_change_at_a_time', 'step3_frames',
+           'guidance_table']
 
 # %% ../nbs/10_evaluate.ipynb #c1884e33
 EVAL_SEED0 = TEST_SEED0 + 10_000   # the scenes the findings are reported on
@@ -37,17 +38,13 @@ def edit_cases(kind:str="color", n:int=20, seed0:int=EVAL_SEED0):
         out.append((src, t, make_scene(seed, **t)))
     return out
 
-def changed_region(src, tgt, tol:int=16) -> np.ndarray:
-    "The pixels an edit must change: where the source and target scenes differ by more than `tol` (0–255) in some channel."
-    return (np.abs(np.asarray(src.image, int) - np.asarray(tgt.image, int)) > tol).any(-1)
-
 def psnr(a, b, where=None) -> float:
     "PSNR (dB) between two images (0–255), over the pixels `where` (bool H×W) if given."
     d = (np.asarray(a, float) - np.asarray(b, float))**2
     mse = d[where].mean() if where is not None else d.mean()
     return float(10*np.log10(255**2/max(mse, 1e-10)))
 
-# %% ../nbs/10_evaluate.ipynb #e49be09f
+# %% ../nbs/10_evaluate.ipynb #6669a2f6
 def color_shares(img, where, tol:float=90.0) -> dict:
     "Share of the pixels `where` within `tol` (RGB distance) of each object colour, and of any of them (`'any'`)."
     px = np.asarray(img.convert("RGB"), float)[where]
@@ -141,7 +138,42 @@ def tradeoff_plot(summary, ax=None):
     ax.legend(fontsize=7); plt.tight_layout()
     return ax
 
-# %% ../nbs/10_evaluate.ipynb #5c19378e
+# %% ../nbs/10_evaluate.ipynb #a5bf70bf
+def one_change_at_a_time(pipe, changes, n:int=20, seed0:int=TUNE_SEED0, encode_ratio:float=0.8, progress:bool=False):
+    """Evaluate DiffEdit once per entry of `changes` (name, keyword arguments of `evaluate_edits`) on `n` colour and `n`
+    shape edits; one summary row per entry."""
+    out = []
+    for name, kw in changes:
+        kw = dict(kw); r = kw.pop("encode_ratio", encode_ratio)
+        rows = [x for kind in ("color", "shape")
+                for x in evaluate_edits(pipe, kind, n, (r,), seed0=seed0, methods=("diffedit",), progress=progress, **kw)]
+        c, s = summarize([x for x in rows if x["kind"] == "color"])[0], summarize([x for x in rows if x["kind"] == "shape"])[0]
+        fails = [x["failure"] for x in rows if x["kind"] == "color"]
+        out.append({"change": name, "colour right": c["color_right"], "colour share": c["color_share"],
+                    "vanished": fails.count("vanished"), "old colour": fails.count("old colour"), "recall": c["recall"],
+                    "IoU": c["iou"], "shape IoU": s["iou"], "shape right": s["shape_right"],
+                    "bg dB": (c["bg_psnr"] + s["bg_psnr"])/2})
+    return out
+
+@torch.no_grad()
+def step3_frames(pipe, image, query, reference, every:int=5, steps:int=50, encode_ratio:float=0.8, guidance_scale=None,
+                 paper:bool=False, **changes):
+    "The predicted clean image x̂₀ every `every` steps of DiffEdit's step 3 (mask and inversion as `diffedit`): (levels, images)."
+    from diffedit.ddim import predict_x0
+    from diffedit.guidance import guided_eps, alpha_bar
+    g = default_guidance(pipe) if guidance_scale is None else guidance_scale
+    opt = recipe(paper, **changes)
+    x0 = encode_image(pipe, image)
+    m = diffedit_mask(pipe, image, query, reference, threshold=opt["threshold"], clamp=opt["clamp"], fill=opt["fill"], latents=x0)
+    inv = ddim_invert(pipe, x0, steps=steps, encode_ratio=encode_ratio, eps_at=opt["invert_at"])
+    cond, unc, seen = encode_text(pipe, query), encode_text(pipe, ""), []
+    masked_denoise(pipe, inv, m.latent, cond, unc, guidance_scale=g,
+                   callback=lambda i, level, y: seen.append((level, y)) if i % every == every - 1 else None)
+    levels = [lv for lv, _ in seen if lv >= 0]
+    x0s = [predict_x0(y.float(), guided_eps(pipe, y, lv, cond, unc, g).float(), alpha_bar(pipe, lv)) for lv, y in seen if lv >= 0]
+    return levels, decode_latents(pipe, torch.cat(x0s).to(pipe.unet.dtype))
+
+# %% ../nbs/10_evaluate.ipynb #3522c02f
 def guidance_table(pipe, variants, n:int=48, steps:int=30, seed:int=0, progress:bool=False):
     "Colour-right, shape-right, clipped and background-saturation statistics of text-to-image samples per (rule, schedule, g)."
     combos = list(itertools.product(COLORS, SHAPES, BACKGROUNDS))

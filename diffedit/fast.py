@@ -4,10 +4,10 @@
 
 # %% ../nbs/12_speed.ipynb #d50a324c
 from __future__ import annotations
-import json, time
+import json
 from pathlib import Path
 import torch
-from .guidance import alpha_bar, cfg, CLEAN, guided_eps_of, is_vpred, set_step_function
+from .guidance import alpha_bar, cfg, guided_eps_of, is_vpred, set_step_function
 from .ddim import ddim_step
 
 # %% auto #0

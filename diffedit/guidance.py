@@ -8,7 +8,7 @@ import math
 import numpy as np
 import torch
 from tqdm.auto import tqdm
-from .core import encode_text, decode_latents, load_pipe, default_model, vae_factor, TOY_DIR, check_scale
+from .core import encode_text, decode_latents, vae_factor, TOY_DIR, check_scale
 from .ddim import ddim_step
 
 # %% auto #0

@@ -5,10 +5,9 @@
 # %% ../nbs/08_inversion.ipynb #f806b965
 from __future__ import annotations
 from dataclasses import dataclass
-import numpy as np
 import torch
-from .core import encode_image, encode_text, decode_latents, load_image, vae_factor, load_pipe, default_model
-from .guidance import denoise, ddim_levels, CLEAN
+from .core import encode_text
+from .guidance import denoise, ddim_levels
 from .core import check_unit, check_int, check_scale
 
 # %% auto #0

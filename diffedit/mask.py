@@ -9,12 +9,13 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 import torch.nn.functional as F
-from .core import encode_image, encode_text, load_image, vae_factor, load_pipe, default_model, check_unit, check_int, check_prompts
+from .core import encode_image, encode_text, load_image, vae_factor, check_unit, check_int, check_prompts
 from .ddim import q_sample
 from .guidance import unet_eps, cfg
 
 # %% auto #0
-__all__ = ['Mask', 'mask_level', 'rescale01', 'clamp_extremes', 'fill_holes', 'noise_diff', 'diffedit_mask', 'mask_explorer']
+__all__ = ['Mask', 'mask_level', 'rescale01', 'clamp_extremes', 'fill_holes', 'binarize', 'noise_diff', 'diffedit_mask',
+           'mask_explorer']
 
 # %% ../nbs/07_mask.ipynb #444b1521
 @dataclass
@@ -44,6 +45,14 @@ def fill_holes(m):
     "Fill the holes of each K×h×w bool mask (pixels the mask encloses), with `scipy.ndimage.binary_fill_holes`."
     from scipy.ndimage import binary_fill_holes
     return torch.stack([torch.from_numpy(binary_fill_holes(mk.cpu().numpy())) for mk in m]).to(m.device)
+
+def binarize(raw, *, threshold:float=0.5, clamp:float|None=3.0, fill:bool=True, smooth:float=0.0, dilate:int=0):
+    "From K×h×w maps |ε_Q − ε_R| to (rescaled maps, bool masks): smooth, clip at `clamp` × mean, rescale, cut, fill, dilate."
+    diff = rescale01(clamp_extremes(_smooth(raw, smooth), clamp))
+    m = diff > threshold if threshold < 1 else torch.zeros_like(diff, dtype=torch.bool)
+    if fill: m = fill_holes(m)
+    if dilate: m = F.max_pool2d(m[:, None].float(), 2*dilate + 1, 1, dilate)[:, 0] > 0
+    return diff, m
 
 def _smooth(m, smooth):
     "Gaussian smoothing of K×h×w maps with std `smooth` (latent pixels); 0 leaves them as they are."
@@ -86,8 +95,8 @@ def diffedit_mask(
     strength:float=0.5,                  # noise level of the predictions, in (0, 1)
     threshold:float=0.5,                 # the rescaled map's cut, in [0, 1]
     seed:int=0,                          # seeds the noise draws
-    clamp:float|None=None,               # clip the map at `clamp` × its mean before rescaling (None: no clip)
-    fill:bool=False,                     # fill the mask's holes
+    clamp:float|None=3.0,                # clip the map at `clamp` × its mean before rescaling (None: no clip)
+    fill:bool=True,                      # fill the mask's holes
     smooth:float=0.0,                    # Gaussian blur of the map (latent pixels)
     dilate:int=0,                        # grow the mask by this many latent pixels
     latents=None,                        # the image's latents, if already encoded
@@ -116,29 +125,29 @@ def diffedit_mask(
                      batch_size=batch_size, guidance_scale=guidance_scale, uncond_emb=uncond)
     same = [q.strip() == reference.strip() for q in qs]
     if any(same): warnings.warn("`query` equals `reference`: nothing to edit, the mask is empty")
-    diff = rescale01(clamp_extremes(_smooth(raw, smooth), clamp))
-    for k in (k for k, s in enumerate(same) if s): diff[k] = 0
-    m = diff > threshold if threshold < 1 else torch.zeros_like(diff, dtype=torch.bool)
-    if fill: m = fill_holes(m)
-    if dilate: m = F.max_pool2d(m[:, None].float(), 2*dilate + 1, 1, dilate)[:, 0] > 0
+    for k in (k for k, s in enumerate(same) if s): raw[k] = 0
+    diff, m = binarize(raw, threshold=threshold, clamp=clamp, fill=fill, smooth=smooth, dilate=dilate)
     big = F.interpolate(m[:, None].float(), size=(H, W), mode="nearest")[:, 0] > 0
     return Mask(m, big.cpu().numpy(), diff, raw, threshold)
 
 # %% ../nbs/07_mask.ipynb #2280f661
-def mask_explorer(pipe, image, query, reference="", threshold=0.5, strength=0.5, n=10, seed=0):
-    "An ipywidgets explorer of the DiffEdit mask; also draws the default figure (for static pages)."
+def mask_explorer(pipe, image, query, reference="", threshold=0.5, strength=0.5, n=10, clamp=3.0, fill=True, seed=0):
+    "An ipywidgets explorer of the DiffEdit mask (clip factor 0 = no clip); also draws the default figure (for static pages)."
     import ipywidgets as W
     import matplotlib.pyplot as plt
     from IPython.display import display
     img = load_image(image, multiple=vae_factor(pipe))
     lat = encode_image(pipe, img)
-    def draw(threshold=threshold, strength=strength, n=n):
-        mm = diffedit_mask(pipe, img, query, reference, n=n, strength=strength, threshold=threshold, seed=seed, latents=lat)
+    def draw(threshold=threshold, strength=strength, n=n, clamp=clamp or 0.0, fill=fill):
+        mm = diffedit_mask(pipe, img, query, reference, n=n, strength=strength, threshold=threshold, clamp=clamp or None,
+                           fill=fill, seed=seed, latents=lat)
         fig, axs = plt.subplots(1, 3, figsize=(7.5, 2.7))
-        for ax, im, t in zip(axs, (img, mm.diff[0].cpu(), mm.image[0]), ("image", "|ε_Q − ε_R|", f"mask > {threshold:.2f}")):
+        for ax, im, t in zip(axs, (img, mm.diff[0].cpu(), mm.image[0]),
+                             ("image", f"|ε_Q − ε_R|, clip {clamp or 'none'}", f"mask > {threshold:.2f}" + (", filled" if fill else ""))):
             ax.imshow(im); ax.set_title(t, fontsize=9); ax.axis("off")
         plt.tight_layout(); plt.show()
     w = W.interactive(draw, threshold=W.FloatSlider(value=threshold, min=0, max=1, step=0.05),
-                      strength=W.FloatSlider(value=strength, min=0.05, max=0.95, step=0.05), n=W.IntSlider(value=n, min=1, max=30))
+                      strength=W.FloatSlider(value=strength, min=0.05, max=0.95, step=0.05), n=W.IntSlider(value=n, min=1, max=30),
+                      clamp=W.FloatSlider(value=clamp or 0.0, min=0, max=10, step=0.5, description="clip k"), fill=W.Checkbox(value=fill))
     display(w)
     return w

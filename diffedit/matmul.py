@@ -4,7 +4,7 @@
 
 # %% ../nbs/11_matmul.ipynb #e1a29e12
 from __future__ import annotations
-import math, os, time
+import math, time
 import numpy as np
 import torch
 

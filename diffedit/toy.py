@@ -10,7 +10,8 @@ from PIL import Image
 
 # %% auto #0
 __all__ = ['SHAPES', 'COLORS', 'BACKGROUNDS', 'BG_PHRASES', 'PALETTE', 'TEST_SEED0', 'caption', 'Scene', 'make_scene',
-           'scene_grid', 'edit_region', 'make_dataset', 'judge_color', 'shape_features', 'judge_shape']
+           'scene_grid', 'edit_region', 'changed_region', 'make_dataset', 'judge_color', 'shape_features',
+           'judge_shape']
 
 # %% ../nbs/02_toy_world.ipynb #b5127d88
 SHAPES = ("circle", "square", "triangle")
@@ -105,6 +106,10 @@ def edit_region(seed:int, src:Scene|None=None, **target) -> np.ndarray:
     src = src or make_scene(seed)
     tgt = make_scene(seed, **{k: target.get(k, getattr(src, k)) for k in ("shape", "color", "background")})
     return src.mask | tgt.mask
+
+def changed_region(src, tgt, tol:int=16) -> np.ndarray:
+    "The pixels an edit must change: where the source and target scenes differ by more than `tol` (0–255) in some channel."
+    return (np.abs(np.asarray(src.image, int) - np.asarray(tgt.image, int)) > tol).any(-1)
 
 # %% ../nbs/02_toy_world.ipynb #51f49deb
 TEST_SEED0 = 1_000_000

@@ -5,7 +5,7 @@
 # %% ../nbs/03_train_toy.ipynb #b83778f6
 from __future__ import annotations
 import gzip, json, math, os, time
-from dataclasses import dataclass, asdict, field
+from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np
 import torch
@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 from . import ddim
 from .core import sd_scheduler
-from .toy import make_dataset, make_scene, TEST_SEED0
+from .toy import make_dataset, TEST_SEED0
 
 # %% auto #0
 __all__ = ['write_clip_tokenizer', 'ToyConfig', 'make_vae', 'make_text_encoder', 'make_unet', 'train_vae', 'encode_dataset',
@@ -68,7 +68,7 @@ class ToyConfig:
     text_layers: int = 2
     unet_channels: tuple = (48, 96, 128)
     text_in_time: bool = True      # pooled text joins the time embedding: every ResNet, 16×16 included, sees the caption
-    unet_steps: int = 8000
+    unet_steps: int = 6000
     unet_batch: int = 32
     unet_lr: float = 1e-3
     warmup: int = 200
@@ -173,7 +173,7 @@ def train_unet(unet, text_encoder, tokenizer, mus, sds, captions, scale, cfg:Toy
     ids = tokenizer(list(captions), padding="max_length", max_length=77, truncation=True, return_tensors="pt").input_ids
     empty = tokenizer([""], padding="max_length", max_length=77, return_tensors="pt").input_ids
     params = list(unet.parameters()) + list(text_encoder.parameters())
-    opt = torch.optim.AdamW(params, lr=cfg.unet_lr, weight_decay=0.01)
+    opt = torch.optim.AdamW(params, lr=cfg.unet_lr, weight_decay=0.01, fused=True)   # fused: one kernel for all parameters
     sched = _cosine(opt, cfg.warmup, cfg.unet_steps)
     ema = EMAModel(params, decay=cfg.ema)
     start, t0 = 0, time.time()
@@ -233,7 +233,7 @@ def train_toy(out_dir, cfg:ToyConfig|None=None, progress=True, vae_from=None):
     from diffusers import AutoencoderKL
     from diffedit.core import clip_tokenizer
     cfg = cfg or ToyConfig()
-    torch.manual_seed(cfg.seed); torch.set_num_threads(cfg.threads)
+    torch.manual_seed(cfg.seed); torch.set_num_threads(cfg.threads); torch.set_flush_denormal(True)
     out = Path(out_dir); ck = out/"checkpoint"; ck.mkdir(parents=True, exist_ok=True)
     log_path = out/"training_log.jsonl"
     resuming = (ck/"vae.pt").exists()

@@ -1,6 +1,8 @@
 """Offline docs build: nbdev's processed notebooks (`nbdev_proc_nbs`, what `nbdev_docs` hands to quarto) rendered to
-HTML with nbconvert, one page per notebook, with a sidebar in the order of nbs/sidebar.yml. Output: _site/.
-Also writes README.md from nbs/index.ipynb (what `nbdev_readme` does with quarto).
+HTML with nbconvert, one page per notebook, with a sidebar in the notebooks' numbered order. Output: _site/, which
+works from the disk with no network: equations are typeset by the MathJax that the `jupyter-server-mathjax` package
+ships (a dev extra), copied to _site/_static/mathjax; links between pages are relative.
+Also writes README.md from nbs/index.ipynb (what `nbdev_readme` does with quarto), its links pointing at the notebooks.
 
 Where quarto is installed, `nbdev_docs` builds the full site instead; this build needs no quarto."""
 import html, json, re, shutil, sys
@@ -12,6 +14,54 @@ root = Path(__file__).resolve().parent.parent
 nbs, proc, site = root/"nbs", root/"_proc", root/"_site"
 
 def page_name(nb): return "index" if nb.stem == "index" else re.sub(r"^\d+_", "", nb.stem)
+
+def plain(title):
+    "A title without markdown: `code` and *emphasis* markers dropped (the sidebar and the <title> show text)."
+    return re.sub(r"[`*]", "", title).strip()
+
+def site_url():
+    "The published site's address, from nbs/nbdev.yml (nbdev's doc links point there)."
+    m = re.search(r'site-url:\s*"?([^"\s]+)', (nbs/"nbdev.yml").read_text())
+    return m.group(1).rstrip("/") + "/" if m else None
+
+def local_links(body, pages):
+    """Links to pages of this site made relative: nbdev's doc links (the published site's address) and links to the
+    notebooks (`07_mask.ipynb`, `nbs/07_mask.ipynb`), where the page is in this build; the rest are left as they are."""
+    url = site_url()
+    def fix(m):
+        href = m.group(2)
+        path, _, anchor = href.partition("#")
+        if url and path.startswith(url): path = path[len(url):] or "index.html"
+        nb = re.fullmatch(r"(?:\.?/?nbs/)?(\d+_\w+|index)\.ipynb", path)
+        if nb: path = page_name(Path(nb.group(1))) + ".html"
+        if path not in pages: return m.group(0)
+        return f"{m.group(1)}{path}{'#' + anchor if anchor else ''}{m.group(3)}"
+    return re.sub(r'(<a\s[^>]*?href=")([^"]+)(")', fix, body)
+
+MATHJAX_CONFIG = r"""<script type="text/x-mathjax-config">
+MathJax.Hub.Config({
+  TeX: {equationNumbers: {autoNumber: "AMS", useLabelIds: true}},
+  tex2jax: {inlineMath: [["$", "$"], ["\\(", "\\)"]], displayMath: [["$$", "$$"], ["\\[", "\\]"]],
+            processEscapes: true, processEnvironments: true},
+  "HTML-CSS": {availableFonts: [], preferredFont: null, webFont: "STIX-Web", imageFont: null, linebreaks: {automatic: true}},
+  messageStyle: "none", showMathMenu: false
+});
+MathJax.Hub.Queue(function () { document.body.setAttribute("data-math", "done"); });
+</script>
+<script src="_static/mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"></script>"""
+
+def mathjax_dir():
+    "MathJax 2's files as the `jupyter-server-mathjax` package ships them (installed with the dev extras)."
+    try: import jupyter_server_mathjax
+    except ImportError: sys.exit("build_docs: MathJax not found: install the dev extras (pip install -e \".[dev]\"), "
+                                 "or just `pip install jupyter-server-mathjax`; equations are typeset offline with it")
+    return Path(jupyter_server_mathjax.__file__).parent/"static"
+
+def local_mathjax(body):
+    "nbconvert's MathJax from a CDN replaced by the copy in _static/mathjax."
+    body, n = re.subn(r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->", lambda m: MATHJAX_CONFIG, body, count=1, flags=re.S)
+    if not n: sys.exit("build_docs: nbconvert's MathJax block not found in a page: the template changed")
+    return body
 
 def front_matter(nb):
     "Title and description from the raw front-matter cell nbdev writes, which is then removed."
@@ -27,6 +77,7 @@ def apply_directives(nb):
     "Quarto's cell options, as quarto would apply them: echo/output/include false, and no '#|' line left in any source."
     keep = []
     for c in nb.cells:
+        if c.cell_type == "markdown": c.source = c.source.replace("🤗", "Hugging Face")   # no emoji font needed
         if c.cell_type == "code":
             lines = c.source.splitlines()
             opts = [l for l in lines if l.lstrip().startswith("#|")]
@@ -94,10 +145,13 @@ def main():
     for p in pages:
         nb = nbformat.read(p, as_version=4)
         title, desc = front_matter(nb)
-        meta.append((p, page_name(p), title or page_name(p), desc, nb))
+        meta.append((p, page_name(p), plain(title) or page_name(p), desc, nb))
+    names = {f"{name}.html" for _, name, _, _, _ in meta}
+    shutil.copytree(mathjax_dir(), site/"_static"/"mathjax")
     for p, name, title, desc, nb in meta:
         apply_directives(nb)
         body, _ = exp.from_notebook_node(nb, resources={"metadata": {"name": title}})
+        body = local_links(local_mathjax(body), names)
         nav = "".join(f'<a href="{n}.html"{" class=active" if n == name else ""}>{html.escape(t)}</a>' for _, n, t, _, _ in meta)
         head = f'<h1 class="title">{html.escape(title)}</h1>' + (f'<div class="description">{html.escape(desc)}</div>' if desc else "")
         body = re.sub(r"<title>.*?</title>", f"<title>{html.escape(title)} – diffedit</title>", body, count=1, flags=re.S)
@@ -105,10 +159,18 @@ def main():
         body = re.sub(r"(<body[^>]*>)", r'\1<nav id="de-nav"><div class="brand">diffedit</div>' + nav.replace("\\", "\\\\") + '</nav><div id="de-main">' + head.replace("\\", "\\\\"), body, count=1)
         body = body.replace("</body>", "</div></body>", 1)
         (site/f"{name}.html").write_text(body, encoding="utf-8")
-    # README.md from the index notebook
+    # README.md from the index notebook: its links to pages of the site point at the notebooks, which work on the
+    # repository's page (nbdev's doc links would point at the published site: one kind of link throughout)
+    stems = {page_name(p): p.stem for p in nbs.glob("[0-9][0-9]_*.ipynb")}
+    url = site_url()
+    def to_notebook(m):
+        page = m.group(1)
+        return f"](nbs/{stems[page]}.ipynb)" if page in stems else m.group(0)
     for p, name, title, desc, nb in meta:
         if name != "index": continue
         md, res = MarkdownExporter().from_notebook_node(nb)
+        md = re.sub(r"\]\((?:\.?/?)(\d+_\w+)\.ipynb\)", lambda m: f"](nbs/{m.group(1)}.ipynb)", md)
+        if url: md = re.sub(r"\]\(" + re.escape(url) + r"(\w+)\.html(?:#[^)]*)?\)", to_notebook, md)
         assets = root/"readme_files"
         if assets.exists(): shutil.rmtree(assets)
         for fn, data in res.get("outputs", {}).items():
