@@ -173,7 +173,8 @@ def parser() -> argparse.ArgumentParser:
     "The command line: `diffedit edit …` and `diffedit demo …`."
     p = _Parser(prog="diffedit", description="DiffEdit from the shell.")
     sub = p.add_subparsers(dest="command", metavar="{edit,demo}")
-    e = sub.add_parser("edit", help="edit an image to match a text (DiffEdit)", description=edit_command.__doc__)
+    e = sub.add_parser("edit", help="edit an image to match a text (DiffEdit)", description="Edit IMAGE to match --query with "
+                       "DiffEdit: writes --out and, beside it, a figure (input | mask | output).")
     e.add_argument("image", metavar="IMAGE", help="input image: a path or URL")
     e.add_argument("--query", required=True, help="the text the edited image should match")
     e.add_argument("--reference", default="", help="text of what is there now (default: none)")
@@ -185,7 +186,8 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--guidance-scale", type=float, default=None, help="a number ≥ 0 (default: the model's, 5 or 7.5)")
     e.add_argument("--seed", type=int, default=0, help="random seed ≥ 0 (default: 0)")
     e.add_argument("--keep-size", action="store_true", help="with the embedded model: keep IMAGE's size instead of resizing it to 64×64")
-    d = sub.add_parser("demo", help="edit a shapes-world scene on the CPU and write a figure", description=demo_command.__doc__)
+    d = sub.add_parser("demo", help="edit a shapes-world scene on the CPU and write a figure", description="Edit a "
+                       "shapes-world scene with the embedded model on the CPU, red → blue, and write a figure to --out.")
     d.add_argument("--out", default="diffedit_demo.png", help="the figure (default: diffedit_demo.png)")
     d.add_argument("--seed", type=int, default=1_000_012, help="which shapes-world scene")
     d.add_argument("--steps", type=int, default=50, help="DDIM steps (default: 50)")

@@ -12,13 +12,13 @@ from PIL import Image
 from .core import encode_image, encode_text, decode_latents, load_image, vae_factor
 from .ddim import q_sample
 from .core import check_unit, check_int, check_prompts, check_scale
-from .guidance import denoise, ddim_levels, default_guidance, get_rule, get_schedule
+from .guidance import denoise, ddim_levels, default_guidance, get_rule, get_schedule, max_steps
 from .mask import diffedit_mask, Mask
 from .inversion import ddim_invert, encode_steps, Inversion
 
 # %% auto #0
 __all__ = ['PAPER', 'masked_denoise', 'EditResult', 'diffedit', 'recipe', 'mask_from_user', 'sdedit', 'diffusers_diffedit_pipe',
-           'diffusers_diffedit']
+           'diffusers_diffedit', 'edit_explorer']
 
 # %% ../nbs/09_edit.ipynb #f9b259f4
 @torch.no_grad()
@@ -48,7 +48,8 @@ class EditResult:
     def _repr_png_(self): return self.image._repr_png_()
 
 def _check_common(pipe, image, encode_ratio, steps, guidance_scale, seed):
-    check_unit(encode_ratio, "encode_ratio", lo_open=True); check_int(steps, "steps", 1, 1000); encode_steps(steps, encode_ratio)
+    check_unit(encode_ratio, "encode_ratio", lo_open=True); check_int(steps, "steps", 1, max_steps(pipe.scheduler))
+    encode_steps(steps, encode_ratio)
     g = default_guidance(pipe) if guidance_scale is None else check_scale(guidance_scale)
     check_int(seed, "seed", 0, 2**63 - 1)
     try:
@@ -187,3 +188,29 @@ def diffusers_diffedit(pipe, image, query:str, reference:str="", *, encode_ratio
     lat = dp.invert(prompt=reference, image=img, inpaint_strength=encode_ratio, num_inference_steps=steps, guidance_scale=g, generator=gen()).latents
     out = dp(prompt=query, mask_image=m, image_latents=lat, inpaint_strength=encode_ratio, num_inference_steps=steps, guidance_scale=g, generator=gen()).images[0]
     return out, torch.as_tensor(m[0]) > 0.5
+
+# %% ../nbs/09_edit.ipynb #34d527cf
+def edit_explorer(pipe, image, query, reference="", encode_ratio=0.8, threshold=0.5, n=10, steps=50, seed=0):
+    "An ipywidgets explorer of `diffedit` that reuses the encoding, the inversion and the maps; also draws the default figure."
+    import ipywidgets as W
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+    from diffedit.mask import binarize
+    img = load_image(image, multiple=vae_factor(pipe))
+    x0, unc, cache = encode_image(pipe, img), encode_text(pipe, ""), {}
+    inv = ddim_invert(pipe, x0, steps=steps, encode_ratio=1.0, cond=unc)
+    def draw(query=query, reference=reference, encode_ratio=encode_ratio, threshold=threshold, n=n):
+        if (query, reference, n) not in cache:
+            cache[query, reference, n] = diffedit_mask(pipe, img, query, reference, n=n, seed=seed, latents=x0).raw
+        diff, m = binarize(cache[query, reference, n], threshold=threshold)
+        y = masked_denoise(pipe, inv.truncate(encode_ratio), m, encode_text(pipe, query), unc, guidance_scale=default_guidance(pipe))
+        big = np.kron(m[0].cpu().numpy(), np.ones((vae_factor(pipe),)*2, bool))
+        fig, axs = plt.subplots(1, 4, figsize=(9, 2.6))
+        for ax, im, t in zip(axs, (img, diff[0].cpu(), big, decode_latents(pipe, y)[0]), ("image", "map", "mask", query)):
+            ax.imshow(im); ax.set_title(t, fontsize=8); ax.axis("off")
+        plt.tight_layout(); plt.show()
+    w = W.interactive(draw, query=W.Text(value=query), reference=W.Text(value=reference),
+                      encode_ratio=W.FloatSlider(value=encode_ratio, min=0.1, max=1.0, step=0.05),
+                      threshold=W.FloatSlider(value=threshold, min=0, max=1, step=0.05), n=W.IntSlider(value=n, min=1, max=30))
+    display(w)
+    return w

@@ -44,7 +44,7 @@ def psnr(a, b, where=None) -> float:
     mse = d[where].mean() if where is not None else d.mean()
     return float(10*np.log10(255**2/max(mse, 1e-10)))
 
-# %% ../nbs/10_evaluate.ipynb #6669a2f6
+# %% ../nbs/10_evaluate.ipynb #71020c47
 def color_shares(img, where, tol:float=90.0) -> dict:
     "Share of the pixels `where` within `tol` (RGB distance) of each object colour, and of any of them (`'any'`)."
     px = np.asarray(img.convert("RGB"), float)[where]
@@ -138,7 +138,7 @@ def tradeoff_plot(summary, ax=None):
     ax.legend(fontsize=7); plt.tight_layout()
     return ax
 
-# %% ../nbs/10_evaluate.ipynb #a5bf70bf
+# %% ../nbs/10_evaluate.ipynb #f7973e9f
 def one_change_at_a_time(pipe, changes, n:int=20, seed0:int=TUNE_SEED0, encode_ratio:float=0.8, progress:bool=False):
     """Evaluate DiffEdit once per entry of `changes` (name, keyword arguments of `evaluate_edits`) on `n` colour and `n`
     shape edits; one summary row per entry."""
@@ -173,7 +173,7 @@ def step3_frames(pipe, image, query, reference, every:int=5, steps:int=50, encod
     x0s = [predict_x0(y.float(), guided_eps(pipe, y, lv, cond, unc, g).float(), alpha_bar(pipe, lv)) for lv, y in seen if lv >= 0]
     return levels, decode_latents(pipe, torch.cat(x0s).to(pipe.unet.dtype))
 
-# %% ../nbs/10_evaluate.ipynb #3522c02f
+# %% ../nbs/10_evaluate.ipynb #23dfdfe5
 def guidance_table(pipe, variants, n:int=48, steps:int=30, seed:int=0, progress:bool=False):
     "Colour-right, shape-right, clipped and background-saturation statistics of text-to-image samples per (rule, schedule, g)."
     combos = list(itertools.product(COLORS, SHAPES, BACKGROUNDS))

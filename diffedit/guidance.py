@@ -76,7 +76,7 @@ def get_schedule(schedule, guidance_scale:float):
     if schedule not in SCHEDULES: raise ValueError(f"`schedule` must be one of {tuple(SCHEDULES)} or a callable (step, n_steps) -> g, got {schedule!r}")
     return SCHEDULES[schedule](guidance_scale)
 
-# %% ../nbs/04_guidance.ipynb #0a6ad90a
+# %% ../nbs/04_guidance.ipynb #266c5654
 CLEAN = -1   # the noise-free end of the levels: ᾱ = the scheduler's final_alpha_cumprod
 
 def alpha_bar(pipe, level:int) -> torch.Tensor:
@@ -99,6 +99,7 @@ def ddim_levels(pipe, steps:int) -> list:
     pipe.scheduler.set_timesteps(int(steps))
     return [int(t) for t in pipe.scheduler.timesteps] + [CLEAN]
 
+# %% ../nbs/04_guidance.ipynb #2adbc379
 def is_vpred(pipe) -> bool: return pipe.scheduler.config.prediction_type == "v_prediction"
 
 def eps_of(unet, x, t, a, emb, vpred:bool=False):
@@ -126,6 +127,7 @@ def guided_eps(pipe, x, level, cond, uncond=None, g:float=1.0, rule=cfg):
     if rule is cfg and g == 1.0: uncond = None                              # g = 1 is the text's own ε: one row
     return guided_eps_of(pipe.unet, x, _t(level, x.device), alpha_bar(pipe, level), cond, uncond, g, rule, is_vpred(pipe))
 
+# %% ../nbs/04_guidance.ipynb #cb00e299
 def guided_ddim_step(pipe, x, level, next_level, cond, uncond, g, rule, eps_level):
     "One step of the loop: the guided ε at `eps_level`, then DDIM from `level` to `next_level`."
     eps = guided_eps(pipe, x, eps_level, cond, uncond, g, rule)
@@ -140,6 +142,7 @@ def set_step_function(pipe, fn=None):
     pipe.diffedit_step = fn
     return pipe
 
+# %% ../nbs/04_guidance.ipynb #fd754ee6
 @torch.no_grad()
 def denoise(
     pipe,                         # a `StableDiffusionPipeline` from `load_pipe`

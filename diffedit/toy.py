@@ -10,7 +10,7 @@ from PIL import Image
 
 # %% auto #0
 __all__ = ['SHAPES', 'COLORS', 'BACKGROUNDS', 'BG_PHRASES', 'PALETTE', 'TEST_SEED0', 'caption', 'Scene', 'make_scene',
-           'scene_grid', 'edit_region', 'changed_region', 'make_dataset', 'judge_color', 'shape_features',
+           'scene_grid', 'make_dataset', 'edit_region', 'changed_region', 'judge_color', 'shape_features',
            'judge_shape']
 
 # %% ../nbs/02_toy_world.ipynb #b5127d88
@@ -71,10 +71,13 @@ class Scene:
 
 def make_scene(seed:int, shape:str|None=None, color:str|None=None, background:str|None=None, size:int=64) -> Scene:
     "Draw scene `seed`; `shape`, `color`, `background` override the random choice and change nothing else."
-    _check_choice("shape", shape, SHAPES); _check_choice("color", color, COLORS); _check_choice("background", background, BACKGROUNDS)
-    if not isinstance(size, (int, np.integer)) or not 16 <= size <= 1024: raise ValueError(f"`size` must be an int in [16, 1024], got {size!r}")
+    _check_choice("shape", shape, SHAPES); _check_choice("color", color, COLORS)
+    _check_choice("background", background, BACKGROUNDS)
+    if not isinstance(size, (int, np.integer)) or not 16 <= size <= 1024:
+        raise ValueError(f"`size` must be an int in [16, 1024], got {size!r}")
     rng = np.random.default_rng(seed)
-    d_shape, d_color, d_bg = SHAPES[rng.integers(len(SHAPES))], list(COLORS)[rng.integers(len(COLORS))], BACKGROUNDS[rng.integers(len(BACKGROUNDS))]
+    d_shape, d_color, d_bg = (SHAPES[rng.integers(len(SHAPES))], list(COLORS)[rng.integers(len(COLORS))],
+                              BACKGROUNDS[rng.integers(len(BACKGROUNDS))])
     k = size/64
     s = rng.uniform(18, 28)*k
     cx, cy = rng.uniform(s/2 + 3*k, size - s/2 - 3*k, 2)
@@ -100,17 +103,6 @@ def scene_grid(scenes, ncols=6, size=1.6, titles=True):
     return show_images([s.image for s in scenes], [s.caption.removeprefix("a ") for s in scenes] if titles else None,
                        ncols=ncols, size=size, fontsize=7)
 
-# %% ../nbs/02_toy_world.ipynb #1f96a7e7
-def edit_region(seed:int, src:Scene|None=None, **target) -> np.ndarray:
-    "Ground-truth region of the edit of scene `seed` to `target` (shape/color/background overrides): old ∪ new object."
-    src = src or make_scene(seed)
-    tgt = make_scene(seed, **{k: target.get(k, getattr(src, k)) for k in ("shape", "color", "background")})
-    return src.mask | tgt.mask
-
-def changed_region(src, tgt, tol:int=16) -> np.ndarray:
-    "The pixels an edit must change: where the source and target scenes differ by more than `tol` (0–255) in some channel."
-    return (np.abs(np.asarray(src.image, int) - np.asarray(tgt.image, int)) > tol).any(-1)
-
 # %% ../nbs/02_toy_world.ipynb #51f49deb
 TEST_SEED0 = 1_000_000
 
@@ -118,6 +110,20 @@ def make_dataset(seeds, size:int=64):
     "Images (uint8, N×H×W×3), captions and scenes' attributes for `seeds`."
     scenes = [make_scene(int(s), size=size) for s in seeds]
     return np.stack([np.asarray(s.image) for s in scenes]), [s.caption for s in scenes]
+
+# %% ../nbs/02_toy_world.ipynb #1f96a7e7
+def edit_region(seed:int, src:Scene|None=None, **target) -> np.ndarray:
+    ("Ground-truth region of the edit of scene `seed` to `target` (shape/color/background overrides): "
+     "old ∪ new object.")
+    src = src or make_scene(seed)
+    tgt = make_scene(seed, **{k: target.get(k, getattr(src, k)) for k in ("shape", "color", "background")})
+    return src.mask | tgt.mask
+
+# %% ../nbs/02_toy_world.ipynb #d61846f6
+def changed_region(src, tgt, tol:int=16) -> np.ndarray:
+    ("The pixels an edit must change: where the source and target scenes differ by more than `tol` (0–255) "
+     "in some channel.")
+    return (np.abs(np.asarray(src.image, int) - np.asarray(tgt.image, int)) > tol).any(-1)
 
 # %% ../nbs/02_toy_world.ipynb #5c486cad
 def _color_masks(img, tol=90.0):
@@ -134,6 +140,7 @@ def judge_color(img, region=None, min_px:int=12):
     best = max(counts, key=counts.get)
     return best if counts[best] >= min_px else None
 
+# %% ../nbs/02_toy_world.ipynb #d16602d9
 def shape_features(blob, frac:float=0.2):
     "(fill ratio, top-half/bottom-half area ratio, corner fill) of a bool blob."
     ys, xs = np.nonzero(blob)
@@ -146,6 +153,7 @@ def shape_features(blob, frac:float=0.2):
     corners = np.mean([b[:k, :k].mean(), b[:k, -k:].mean(), b[-k:, :k].mean(), b[-k:, -k:].mean()])
     return blob.sum()/(h*w), top/max(bot, 1), float(corners)
 
+# %% ../nbs/02_toy_world.ipynb #73c959ab
 def judge_shape(img, color=None, region=None, min_px:int=12, method:str="corners"):
     "The shape of the largest blob of `color` (judged by `judge_color` if None), or None if there is no blob."
     if method not in ("corners", "fill"): raise ValueError(f"`method` must be 'corners' or 'fill', got {method!r}")

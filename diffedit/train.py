@@ -274,6 +274,10 @@ def write_model_card(out_dir, summary=None):
     c, p = s["config"], s["params"]
     size_mb = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())/1e6
     extra = "".join(f"- {k}: {v}\n" for k, v in s.get("measured", {}).items())
+    text = ("; the pooled caption is added to the time embedding, so every ResNet block (16×16 included) is scale-shifted "
+            "by the text" if c.get("text_in_time") else "")
+    vae_note = (" The VAE of this folder was reused from the previous model (same configuration and seed; its training"
+                " is not in this run's time or log)." if s.get("vae_reused") else "")
     (out/"README.md").write_text(f"""# The embedded shapes-world model
 
 A tiny Stable-Diffusion-shaped pipeline, trained from scratch by `diffedit.train.train_toy` on the procedural shapes
@@ -282,7 +286,7 @@ stripes, checks, waves, gradient; captions such as "a red circle on stripes").
 
 - Parts (diffusers / transformers classes, SD's layout): `AutoencoderKL` {tuple(c['vae_channels'])}, 64×64×3 → 16×16×4
   ({p['vae']/1e6:.2f} M parameters, scaling factor {s['scaling_factor']:.4f} measured as 1/std of the latents);
-  `UNet2DConditionModel` {tuple(c['unet_channels'])} with cross-attention at 8×8 and 4×4 ({p['unet']/1e6:.2f} M);
+  `UNet2DConditionModel` {tuple(c['unet_channels'])} with cross-attention at 8×8 and 4×4{text} ({p['unet']/1e6:.2f} M);
   `CLIPTextModel`, {c['text_layers']} layers × {c['text_dim']} ({p['text_encoder']/1e6:.2f} M, most of it the 49,408-token
   embedding); `CLIPTokenizer` with CLIP's BPE vocabulary (MIT, © OpenAI, from the open-clip-torch package);
   `DDIMScheduler` with SD's scaled_linear schedule (0.00085 → 0.012, 1000 steps).
@@ -290,14 +294,14 @@ stripes, checks, waves, gradient; captions such as "a red circle on stripes").
 - Training: VAE {c['vae_steps']} steps (batch {c['vae_batch']}, random {c['vae_crop']}×{c['vae_crop']} crops, L1 + MSE +
   {c['vae_kl']:g}·KL, AdamW {c['vae_lr']:g}); then UNet and text encoder together, {c['unet_steps']} steps (batch
   {c['unet_batch']}, the paper's loss as MSE, {c['p_uncond']:.0%} caption dropout, AdamW {c['unet_lr']:g}, cosine decay,
-  EMA {c['ema']}). Seed {c['seed']}, {s['threads']} CPU threads, torch {s['torch']}.
+  EMA {c['ema']}). Seed {c['seed']}, {s['threads']} CPU threads, torch {s['torch']}.{vae_note}
 - Time: {s['minutes']} minutes in all on a 2-core CPU (VAE {s['vae_minutes']} min).
 - Final UNet loss (MSE, mean of the last logged values): {s['final_unet_loss']:.4f}. VAE round trip on 256 unseen
   scenes: {s['vae_psnr_test']:.2f} dB PSNR.
 {extra}- Weights: safetensors; UNet and VAE stored in fp16 (upcast on load), text encoder in fp32. Folder size
   {size_mb:.1f} MB.
 - Licence: Apache-2.0, like the project (the tokenizer vocabulary: MIT).
-- Retrain: `from diffedit.train import train_toy; train_toy("diffedit/models/toy")` (one call, under an hour on two
-  CPU cores), or see the notebook `nbs/03_train_toy.ipynb`.
+- Retrain: `from diffedit.train import train_toy; train_toy("diffedit/models/toy")` (one call, on two CPU cores;
+  rerunning it after an interruption resumes from its checkpoints), or see the notebook `nbs/03_train_toy.ipynb`.
 """)
     return out/"README.md"

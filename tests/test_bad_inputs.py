@@ -19,8 +19,6 @@ from diffedit.toy import make_scene
 
 CLEAR = (ValueError, TypeError, FileNotFoundError, OSError)
 # Refused, but not yet as they should be (non-strict: they pass once fixed, then the mark can go)
-LATE = pytest.mark.xfail(reason="`diffedit` checks `steps` against the schedule only after the mask's UNet call: "
-                                "its argument checks should call `ddim_levels(pipe, steps)`")
 UNNAMED = pytest.mark.xfail(reason="the error does not name the parameter yet")
 Q = "a blue circle on stripes"
 
@@ -56,7 +54,7 @@ API = [
     ("diffedit", dict(encode_ratio=nan), "encode_ratio"), ("diffedit", dict(encode_ratio=0.05), "encode_ratio"),
     ("diffedit", dict(n=0), "n"), ("diffedit", dict(n=2.5), "n"),
     ("diffedit", dict(steps=0), "steps"), ("diffedit", dict(steps=-3), "steps"), ("diffedit", dict(steps=2.5), "steps"),
-    ("diffedit", dict(steps=True), "steps"), pytest.param("diffedit", dict(steps=1000), "steps", marks=LATE),
+    ("diffedit", dict(steps=True), "steps"), ("diffedit", dict(steps=1000), "steps"),
     ("diffedit", dict(guidance_scale=-1.0), "guidance_scale"), ("diffedit", dict(guidance_scale=inf), "guidance_scale"),
     ("diffedit", dict(guidance_scale=nan), "guidance_scale"),
     ("diffedit", dict(rule="louder"), "rule"), ("diffedit", dict(schedule="zigzag"), "schedule"),

@@ -127,10 +127,32 @@ def write_sidebar():
     "nbs/sidebar.yml in ORDER (nbdev_proc_nbs rewrites it in file-name order)."
     (nbs/"sidebar.yml").write_text("website:\n  sidebar:\n    contents:\n" + "".join(f"      - {o}.ipynb\n" for o in ORDER))
 
+def run_only_imports_of_mixed_cells():
+    """nbdev executes every cell that holds an import while it processes a notebook for its docs, in a kernel where the
+    notebook's earlier variables do not exist: a cell that mixes `from … import …` with code using `pipe` fails there
+    (and its saved outputs would be replaced). Here such a cell runs only its imports and keeps its saved outputs."""
+    import ast
+    import nbdev.processors as P
+    orig = P.exec_show_docs.__call__
+    def mixed_imports(cell):
+        if cell.cell_type != "code" or P.cell_lang(cell) != "python" or not cell.source: return None
+        if cell.directives_.keys() & {"export", "exports", "exporti", "exec_doc"} or cell.directives_.get("eval:", [""])[0].lower() == "false": return None
+        trees = cell.parsed_()
+        if not trees or P._show_docs(trees): return None
+        imps = [t for t in trees if isinstance(t, (ast.Import, ast.ImportFrom))]
+        return imps if imps and len(imps) < len(trees) else None
+    def call(self, cell):
+        imps = mixed_imports(cell) if hasattr(self, "k") and self.nb.has_docs_ else None
+        if imps is None: return orig(self, cell)
+        self.k.run_cell("\n".join(ast.unparse(t) for t in imps))
+        if self.k.exc: raise Exception(f"Error in the imports of cell {cell.idx_}:\n{cell.source}") from self.k.exc
+    P.exec_show_docs.__call__ = call
+
 def main():
     from fastcore.xtras import working_directory
     from nbdev.serve import proc_nbs      # what `nbdev_proc_nbs` runs, without its attempt to install quarto (sudo) and pip-reinstall
-    with working_directory(root): proc_nbs(force=True)
+    run_only_imports_of_mixed_cells()
+    with working_directory(root): proc_nbs(force=True, n_workers=0)   # in this process (nbdev's workers are spawned: no patch)
     write_sidebar()
     order = [o + ".ipynb" for o in ORDER]
     pages = [proc/o for o in order if (proc/o).exists()]
