@@ -101,7 +101,7 @@ class StageBars:
         self.hook.remove()
         if self.bar is not None: self.bar.close()
 
-# %% ../nbs/13_cli.ipynb #36667d6f
+# %% ../nbs/13_cli.ipynb #47b37beb
 def edit_figure(image, result, path, title=None):
     "Save input | mask | output side by side to `path`."
     import matplotlib; matplotlib.use("Agg", force=False)
@@ -121,6 +121,7 @@ def _load_input(image):
         if "`x`" in msg: raise type(e)(msg.replace("`x`", "`image`")) from None
         raise UsageError(f"`image` {str(image)!r} is not an image file PIL can read ({type(e).__name__}: {msg})") from None
 
+# %% ../nbs/13_cli.ipynb #f47bd0d4
 def edit_command(image, query:str, reference:str="", model:str="toy", out="edited.png", encode_ratio:float=0.8, steps:int=50,
          guidance_scale:float|None=None, seed:int=0, keep_size:bool=False, progress:bool|None=None):
     "Edit `image` to match `query` with DiffEdit; write `out` and, beside it, `out`'s stem + '_figure.png'."
@@ -148,6 +149,7 @@ def edit_command(image, query:str, reference:str="", model:str="toy", out="edite
     print(f"wrote {out} and {fig}")
     return out, fig
 
+# %% ../nbs/13_cli.ipynb #9a5ef508
 def demo_command(out="diffedit_demo.png", seed:int=1_000_012, steps:int=50, progress:bool|None=None):
     "Edit a shapes-world scene with the embedded model on the CPU, red → blue; write a figure to `out`."
     from diffedit.toy import make_scene
@@ -168,7 +170,7 @@ def demo_command(out="diffedit_demo.png", seed:int=1_000_012, steps:int=50, prog
 
 COMMANDS = dict(edit=edit_command, demo=demo_command)
 
-# %% ../nbs/13_cli.ipynb #90cd9a9f
+# %% ../nbs/13_cli.ipynb #787a4a20
 def parser() -> argparse.ArgumentParser:
     "The command line: `diffedit edit …` and `diffedit demo …`."
     p = _Parser(prog="diffedit", description="DiffEdit from the shell.")
@@ -194,6 +196,7 @@ def parser() -> argparse.ArgumentParser:
     for q in (e, d): q.add_argument("--debug", action="store_true", help="on an error, show the traceback")
     return p
 
+# %% ../nbs/13_cli.ipynb #04790481
 def main(argv=None) -> int:
     "The `diffedit` command. Bad input: one line on stderr and exit status 2 (`--debug`: the traceback instead)."
     argv = sys.argv[1:] if argv is None else [str(a) for a in argv]

@@ -36,7 +36,7 @@ def masked_denoise(pipe, inv:Inversion, mask_latent, cond, uncond, *, guidance_s
     return denoise(pipe, x_r, cond, uncond, levels=inv.levels[::-1], guidance_scale=guidance_scale, rule=rule,
                    schedule=schedule, callback=put_back, progress=progress)
 
-# %% ../nbs/09_edit.ipynb #2a4541fa
+# %% ../nbs/09_edit.ipynb #1a0f74ad
 @dataclass
 class EditResult:
     "One DiffEdit edit: the edited `image` (input size), its `mask` (bool, input size), and the latent mask and map."
@@ -60,7 +60,7 @@ def _check_common(pipe, image, encode_ratio, steps, guidance_scale, seed):
 
 def _to_size(ims, size): return [im if im.size == size else im.resize(size, Image.LANCZOS) for im in ims]
 
-# %% ../nbs/09_edit.ipynb #2ae47ae3
+# %% ../nbs/09_edit.ipynb #5065c14e
 PAPER = dict(threshold=0.5, clamp=None, fill=False, invert_at="current")   # the paper's recipe, read literally
 
 @torch.no_grad()
@@ -116,7 +116,7 @@ def diffedit(
     res = [EditResult(out[k], masks[k], m.latent[k].cpu(), m.diff[k].cpu(), qs[k]) for k in range(len(qs))]
     return res[0] if isinstance(query, str) else res
 
-# %% ../nbs/09_edit.ipynb #22cfb890
+# %% ../nbs/09_edit.ipynb #43245c15
 def recipe(paper:bool=False, **changes) -> dict:
     "The options `threshold`, `clamp`, `fill`, `invert_at`: `diffedit`'s defaults (or `PAPER`'s), with `changes` applied."
     import inspect
@@ -125,7 +125,7 @@ def recipe(paper:bool=False, **changes) -> dict:
     if bad: raise ValueError(f"unknown recipe options {sorted(bad)}; allowed: {sorted(PAPER)}")
     return {**base, **changes}
 
-# %% ../nbs/09_edit.ipynb #c59f715d
+# %% ../nbs/09_edit.ipynb #0d139b7a
 def mask_from_user(pipe, mask, img, k):
     "A `Mask` from a user's mask (bool/0–1 array or PIL image at image size), repeated for `k` queries."
     a = np.asarray(mask.convert("L") if isinstance(mask, Image.Image) else mask, dtype=float)
@@ -192,7 +192,7 @@ def diffusers_diffedit(pipe, image, query:str, reference:str="", *, encode_ratio
     out = dp(prompt=query, mask_image=m, image_latents=lat, inpaint_strength=encode_ratio, num_inference_steps=steps, guidance_scale=g, generator=gen()).images[0]
     return out, torch.as_tensor(m[0]) > 0.5
 
-# %% ../nbs/09_edit.ipynb #165b0eaf
+# %% ../nbs/09_edit.ipynb #72e41b44
 def edit_explorer(pipe, image, query, reference="", encode_ratio=0.8, threshold=0.5, n=10, steps=50, seed=0):
     "An ipywidgets explorer of `diffedit` that reuses the encoding, the inversion and the maps; also draws the default figure."
     import ipywidgets as W

@@ -44,7 +44,7 @@ def psnr(a, b, where=None) -> float:
     mse = d[where].mean() if where is not None else d.mean()
     return float(10*np.log10(255**2/max(mse, 1e-10)))
 
-# %% ../nbs/10_evaluate.ipynb #9cc2f123
+# %% ../nbs/10_evaluate.ipynb #af69d820
 def color_shares(img, where, tol:float=90.0) -> dict:
     "Share of the pixels `where` within `tol` (RGB distance) of each object colour, and of any of them (`'any'`)."
     px = np.asarray(img.convert("RGB"), float)[where]
@@ -74,7 +74,7 @@ def score(edited, src, tgt, roundtrip, kind, mask=None) -> dict:
                 color_right=float(judge_color(edited, region=near) == tgt.color), color_share=shares[tgt.color],
                 shape_right=float(shape_ok), vanished=float(shares["any"] < 0.25), failure=failure(kind, shares, src, tgt, shape_ok))
 
-# %% ../nbs/10_evaluate.ipynb #e00b447c
+# %% ../nbs/10_evaluate.ipynb #70430f0d
 @torch.no_grad()
 def evaluate_edits(pipe, kind:str="color", n:int=20, encode_ratios=(0.5, 0.6, 0.7, 0.8, 0.9), steps:int=50, guidance_scale:float|None=None,
                    n_mask:int=10, mask_strength:float=0.5, seed:int=0, methods=("diffedit", "sdedit"), seed0:int=EVAL_SEED0,
@@ -103,7 +103,7 @@ def evaluate_edits(pipe, kind:str="color", n:int=20, encode_ratios=(0.5, 0.6, 0.
                 rows.append(dict(base, method="sdedit", ratio=r, **score(im, src, tgt, rt, kind), **(dict(image=im) if keep_images else {})))
     return rows
 
-# %% ../nbs/10_evaluate.ipynb #97413cdd
+# %% ../nbs/10_evaluate.ipynb #c1a5780e
 METRICS = ("iou", "recall", "iou_union", "bg_psnr", "bg_psnr_rt", "in_psnr", "color_right", "color_share", "shape_right", "vanished")
 
 def summarize(rows, keys=("kind", "method", "ratio"), metrics=METRICS):
@@ -120,13 +120,13 @@ def failures(rows, keys=("kind", "method", "ratio")):
     for r in rows: groups.setdefault(tuple(r[k] for k in keys), []).append(r["failure"])
     return [dict(zip(keys, k), n=len(v), **{l: v.count(l) for l in labels}) for k, v in groups.items()]
 
-# %% ../nbs/10_evaluate.ipynb #306b23b0
+# %% ../nbs/10_evaluate.ipynb #a67d997a
 def evaluate(pipe, n:int=20, encode_ratios=(0.5, 0.6, 0.7, 0.8, 0.9), progress:bool=True, **kw):
     "The full evaluation in one call: colour and shape edits, DiffEdit and SDEdit, every ratio; returns (rows, summary)."
     rows = [r for kind in ("color", "shape") for r in evaluate_edits(pipe, kind, n, encode_ratios, progress=progress, **kw)]
     return rows, summarize(rows)
 
-# %% ../nbs/10_evaluate.ipynb #d90ec9ab
+# %% ../nbs/10_evaluate.ipynb #063060ba
 def tradeoff_plot(summary, ax=None):
     "Background PSNR against edit success, per method and kind, one point per ratio (the paper's Figure 4, with ground truth)."
     import matplotlib.pyplot as plt
@@ -141,7 +141,7 @@ def tradeoff_plot(summary, ax=None):
     ax.legend(fontsize=7); plt.tight_layout()
     return ax
 
-# %% ../nbs/10_evaluate.ipynb #8de0048e
+# %% ../nbs/10_evaluate.ipynb #938af2cf
 def one_change_at_a_time(pipe, changes, n:int=20, seed0:int=TUNE_SEED0, encode_ratio:float=0.8, progress:bool=False):
     """Evaluate DiffEdit once per entry of `changes` (name, keyword arguments of `evaluate_edits`) on `n` colour and `n`
     shape edits; one summary row per entry."""
@@ -158,7 +158,7 @@ def one_change_at_a_time(pipe, changes, n:int=20, seed0:int=TUNE_SEED0, encode_r
                     "bg dB": (c["bg_psnr"] + s["bg_psnr"])/2})
     return out
 
-# %% ../nbs/10_evaluate.ipynb #f16efcd8
+# %% ../nbs/10_evaluate.ipynb #552a96de
 @torch.no_grad()
 def step3_frames(pipe, image, query, reference, every:int=5, steps:int=50, encode_ratio:float=0.8, guidance_scale=None,
                  paper:bool=False, **changes):
@@ -177,7 +177,7 @@ def step3_frames(pipe, image, query, reference, every:int=5, steps:int=50, encod
     x0s = [predict_x0(y.float(), guided_eps(pipe, y, lv, cond, unc, g).float(), alpha_bar(pipe, lv)) for lv, y in seen if lv >= 0]
     return levels, decode_latents(pipe, torch.cat(x0s).to(pipe.unet.dtype))
 
-# %% ../nbs/10_evaluate.ipynb #794b127f
+# %% ../nbs/10_evaluate.ipynb #e9719a98
 def guidance_table(pipe, variants, n:int=48, steps:int=30, seed:int=0, progress:bool=False):
     "Colour-right, shape-right, clipped and background-saturation statistics of text-to-image samples per (rule, schedule, g)."
     combos = list(itertools.product(COLORS, SHAPES, BACKGROUNDS))

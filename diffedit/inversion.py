@@ -13,7 +13,7 @@ from .core import check_unit, check_int, check_scale
 # %% auto #0
 __all__ = ['Inversion', 'encode_steps', 'ddim_invert', 'reconstruction_error']
 
-# %% ../nbs/08_inversion.ipynb #ccfd820b
+# %% ../nbs/08_inversion.ipynb #1ebc03c0
 @dataclass
 class Inversion:
     "A DDIM inversion: `latents[k]` is the latent at `levels[k]`; `levels[0]` is `CLEAN` (x₀), `levels[-1]` the deepest (x_r)."
@@ -31,7 +31,7 @@ class Inversion:
         if k > len(self.levels) - 1: raise ValueError(f"`encode_ratio` {encode_ratio} goes deeper than this inversion ({(len(self.levels) - 1)/self.steps:g})")
         return Inversion(self.latents[:k + 1], self.levels[:k + 1], self.steps)
 
-# %% ../nbs/08_inversion.ipynb #fb896a67
+# %% ../nbs/08_inversion.ipynb #892fbaa6
 def encode_steps(steps:int, encode_ratio:float) -> int:
     "How many of `steps` DDIM steps the encoding ratio covers (50 steps, r = 0.8 → 40)."
     check_int(steps, "steps", 1, 1000); check_unit(encode_ratio, "encode_ratio", lo_open=True)
@@ -39,7 +39,7 @@ def encode_steps(steps:int, encode_ratio:float) -> int:
     if k < 1: raise ValueError(f"`encode_ratio` × `steps` must give at least one step, got {encode_ratio} × {steps}")
     return k
 
-# %% ../nbs/08_inversion.ipynb #d4fd5a0b
+# %% ../nbs/08_inversion.ipynb #a5c15bd5
 @torch.no_grad()
 def ddim_invert(
     pipe,                        # a `StableDiffusionPipeline` from `load_pipe`

@@ -17,7 +17,7 @@ from .guidance import unet_eps, cfg
 __all__ = ['Mask', 'mask_level', 'rescale01', 'clamp_extremes', 'fill_holes', 'binarize', 'noise_diff', 'diffedit_mask',
            'mask_explorer']
 
-# %% ../nbs/07_mask.ipynb #b016f842
+# %% ../nbs/07_mask.ipynb #736fb01d
 @dataclass
 class Mask:
     "DiffEdit masks for one image and K queries: `latent` K×h×w bool, `image` K×H×W bool, `diff` the rescaled map."
@@ -27,13 +27,13 @@ class Mask:
     raw: torch.Tensor        # K×h×w, before the rescale
     threshold: float
 
-# %% ../nbs/07_mask.ipynb #1c17739b
+# %% ../nbs/07_mask.ipynb #47b624b5
 def mask_level(pipe, strength:float) -> int:
     "The timestep that noises to `strength` (0.5 → t = 500 of 1000)."
     T = pipe.scheduler.config.num_train_timesteps
     return min(max(int(round(strength*T)), 1), T - 1)
 
-# %% ../nbs/07_mask.ipynb #51720369
+# %% ../nbs/07_mask.ipynb #9b270c1d
 def rescale01(d):
     "Rescale each map of a K×h×w batch to [0, 1] on its own (min-max); an all-equal map becomes zeros."
     lo, hi = d.amin((1, 2), keepdim=True), d.amax((1, 2), keepdim=True)
@@ -48,7 +48,7 @@ def fill_holes(m):
     from scipy.ndimage import binary_fill_holes
     return torch.stack([torch.from_numpy(binary_fill_holes(mk.cpu().numpy())) for mk in m]).to(m.device)
 
-# %% ../nbs/07_mask.ipynb #ddb906a9
+# %% ../nbs/07_mask.ipynb #410fa53d
 def binarize(raw, *, threshold:float=0.5, clamp:float|None=3.0, fill:bool=True, smooth:float=0.0, dilate:int=0):
     "From K×h×w maps |ε_Q − ε_R| to (rescaled maps, bool masks): smooth, clip at `clamp` × mean, rescale, cut, fill, dilate."
     diff = rescale01(clamp_extremes(_smooth(raw, smooth), clamp))
@@ -66,7 +66,7 @@ def _smooth(m, smooth):
         m = F.conv2d(F.pad(m[:, None], (k//2,)*4, mode="replicate"), (w[:, None]*w[None])[None, None])[:, 0]
     return m
 
-# %% ../nbs/07_mask.ipynb #669100a9
+# %% ../nbs/07_mask.ipynb #e893f2b2
 @torch.no_grad()
 def noise_diff(pipe, latents, query_emb, ref_emb, *, n:int=10, strength:float=0.5, seed:int=0, batch_size:int|None=None,
                guidance_scale:float|None=None, uncond_emb=None):
@@ -87,7 +87,7 @@ def noise_diff(pipe, latents, query_emb, ref_emb, *, n:int=10, strength:float=0.
         u = eps[-1:]; eps = cfg(u, eps[:-1], guidance_scale)
     return (eps[1:K+1] - eps[:1]).abs().mean((1, 2))
 
-# %% ../nbs/07_mask.ipynb #eccea083
+# %% ../nbs/07_mask.ipynb #8c314935
 @torch.no_grad()
 def diffedit_mask(
     pipe,                                # a `StableDiffusionPipeline` from `load_pipe`

@@ -141,7 +141,7 @@ def train_vae(vae, imgs, cfg:ToyConfig, log=None, log_path=None, progress=True):
     vae.eval()
     return log
 
-# %% ../nbs/03_train_toy.ipynb #fe7077af
+# %% ../nbs/03_train_toy.ipynb #30b79555
 @torch.no_grad()
 def encode_dataset(vae, imgs, bs=128):
     "Mean and std of the VAE posterior for every image (so training can sample latents without the encoder)."
@@ -151,7 +151,7 @@ def encode_dataset(vae, imgs, bs=128):
         mus.append(d.mean); sds.append(d.std)
     return torch.cat(mus), torch.cat(sds)
 
-# %% ../nbs/03_train_toy.ipynb #ee171a2e
+# %% ../nbs/03_train_toy.ipynb #e50dcd3c
 def _checkpoint(path, step, elapsed, g, parts):
     "Save every part's state, the step and the generator's state, atomically."
     state = dict(step=step, elapsed=elapsed, rng=g.get_state(), **{k: v.state_dict() for k, v in parts.items()})
