@@ -70,7 +70,7 @@ def diffedit(
     query,                           # what the image should show: a prompt, or a list of prompts (one edit each)
     reference:str="",                # what it shows now ('' for ∅); the mask is where query and reference disagree
     *,
-    encode_ratio:float=0.8,          # r in (0, 1]: how deep the DDIM encoding goes (0.8: 40 of 50 steps)
+    encode_ratio:float=0.9,          # r in (0, 1]: how deep the DDIM encoding goes (0.9: 45 of 50 steps)
     steps:int=50,                    # DDIM steps of a full run
     guidance_scale:float|None=None,  # CFG scale of step 3 (None: the model's default, 5 toy / 7.5 SD)
     n:int=10,                        # noise draws averaged for the mask
@@ -193,7 +193,7 @@ def diffusers_diffedit(pipe, image, query:str, reference:str="", *, encode_ratio
     return out, torch.as_tensor(m[0]) > 0.5
 
 # %% ../nbs/09_edit.ipynb #72e41b44
-def edit_explorer(pipe, image, query, reference="", encode_ratio=0.8, threshold=0.5, n=10, steps=50, seed=0):
+def edit_explorer(pipe, image, query, reference="", encode_ratio=0.9, threshold=0.5, n=10, steps=50, seed=0):
     "An ipywidgets explorer of `diffedit` that reuses the encoding, the inversion and the maps; also draws the default figure."
     import ipywidgets as W
     import matplotlib.pyplot as plt

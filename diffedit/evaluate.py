@@ -160,7 +160,7 @@ def one_change_at_a_time(pipe, changes, n:int=20, seed0:int=TUNE_SEED0, encode_r
 
 # %% ../nbs/10_evaluate.ipynb #552a96de
 @torch.no_grad()
-def step3_frames(pipe, image, query, reference, every:int=5, steps:int=50, encode_ratio:float=0.8, guidance_scale=None,
+def step3_frames(pipe, image, query, reference, every:int=5, steps:int=50, encode_ratio:float=0.9, guidance_scale=None,
                  paper:bool=False, **changes):
     "The predicted clean image x̂₀ every `every` steps of DiffEdit's step 3 (mask and inversion as `diffedit`): (levels, images)."
     from diffedit.ddim import predict_x0
