@@ -142,7 +142,10 @@ def load_pipe(
     if not isinstance(model, str) or not model.strip():
         raise ValueError(f"`model` must be 'toy', 'random-tiny', 'random-sd15', a hub id or a folder, got {model!r}")
     device, dtype = _resolve(device, dtype)
-    if model.startswith("random-"): return random_pipe(model.removeprefix("random-"), device, dtype)
+    if model.startswith("random-"):
+        if model.removeprefix("random-") not in RANDOM_SIZES:
+            raise ValueError(f"`model` 'random-…' must be one of {['random-' + s for s in RANDOM_SIZES]}, got {model!r}")
+        return random_pipe(model.removeprefix("random-"), device, dtype)
     with _quiet(): from diffusers import StableDiffusionPipeline, DDIMScheduler
     if model == "toy":
         if not (TOY_DIR/"model_index.json").exists():
@@ -189,7 +192,8 @@ def _to_pil(x):
                 raise OSError(f"`x`: could not download image {s!r} ({type(e).__name__}); "
                               "download it yourself and pass a path") from None
         if not Path(s).expanduser().is_file(): raise FileNotFoundError(f"`x`: no image file at {s!r}")
-        return Image.open(Path(s).expanduser())
+        try: return Image.open(Path(s).expanduser())
+        except Exception as e: raise OSError(f"`x`: {s!r} is not an image PIL can read ({type(e).__name__})") from None
     if isinstance(x, torch.Tensor): x = x.detach().cpu().numpy()
     if isinstance(x, np.ndarray):
         if x.ndim == 3 and x.shape[0] in (1, 3, 4) and x.shape[-1] not in (1, 3, 4): x = x.transpose(1, 2, 0)
