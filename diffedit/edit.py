@@ -215,5 +215,6 @@ def edit_explorer(pipe, image, query, reference="", encode_ratio=0.9, threshold=
     w = W.interactive(draw, query=W.Text(value=query), reference=W.Text(value=reference),
                       encode_ratio=W.FloatSlider(value=encode_ratio, min=0.1, max=1.0, step=0.05),
                       threshold=W.FloatSlider(value=threshold, min=0, max=1, step=0.05), n=W.IntSlider(value=n, min=1, max=30))
+    draw()                  # the default figure, for pages read without a live kernel
     display(w)
     return w

@@ -153,5 +153,6 @@ def mask_explorer(pipe, image, query, reference="", threshold=0.5, strength=0.5,
     w = W.interactive(draw, threshold=W.FloatSlider(value=threshold, min=0, max=1, step=0.05),
                       strength=W.FloatSlider(value=strength, min=0.05, max=0.95, step=0.05), n=W.IntSlider(value=n, min=1, max=30),
                       clamp=W.FloatSlider(value=clamp or 0.0, min=0, max=10, step=0.5, description="clip k"), fill=W.Checkbox(value=fill))
+    draw()                  # the default figure, for pages read without a live kernel
     display(w)
     return w
