@@ -23,17 +23,17 @@ from diffedit.fast import fast_pipe
 
 pipe = load_pipe("toy", device="cpu"); pipe.set_progress_bar_config(disable=True)
 sc = make_scene(1_000_001, color="red"); q = sc.caption.replace("red", "blue")
-work = {"one DiffEdit edit (50 steps, r = 0.8, n = 10)": lambda: diffedit(pipe, sc.image, q, sc.caption),
+work = {"one DiffEdit edit (50 steps, default r = 0.9, n = 10)": lambda: diffedit(pipe, sc.image, q, sc.caption),
         "one text-to-image sample (50 steps, CFG)": lambda: text_to_image(pipe, sc.caption)}
 
 def once(f):
     t0 = time.perf_counter(); r = f(); return r, time.perf_counter() - t0
 
-eager_img = work["one DiffEdit edit (50 steps, r = 0.8, n = 10)"]().image      # also the eager warm-up
+eager_img = work["one DiffEdit edit (50 steps, default r = 0.9, n = 10)"]().image      # also the eager warm-up
 notes, fast = {}, None
 if not a.no_fast:
     fast_pipe(pipe); fast = pipe.diffedit_step
-    res_fast, notes["fast warm-up (compiling 2 step shapes), s"] = once(work["one DiffEdit edit (50 steps, r = 0.8, n = 10)"])
+    res_fast, notes["fast warm-up (compiling 2 step shapes), s"] = once(work["one DiffEdit edit (50 steps, default r = 0.9, n = 10)"])
     d = np.abs(np.asarray(res_fast.image, int) - np.asarray(eager_img, int))
     notes["fast vs eager edit, max |Δ| (0–255)"] = int(d.max()); notes["fast vs eager edit, mean |Δ|"] = round(float(d.mean()), 4)
     work["one text-to-image sample (50 steps, CFG)"]()                          # same step shape as the edit: no new compile
