@@ -24,6 +24,8 @@ from diffedit.fast import fast_pipe
 pipe = load_pipe("toy", device="cpu"); pipe.set_progress_bar_config(disable=True)
 sc = make_scene(1_000_001, color="red"); q = sc.caption.replace("red", "blue")
 work = {"one DiffEdit edit (50 steps, default r = 0.9, n = 10)": lambda: diffedit(pipe, sc.image, q, sc.caption),
+        # r = 0.8: the ratio of the earlier results files, for a like-for-like comparison
+        "one DiffEdit edit (50 steps, r = 0.8, n = 10)": lambda: diffedit(pipe, sc.image, q, sc.caption, encode_ratio=0.8),
         "one text-to-image sample (50 steps, CFG)": lambda: text_to_image(pipe, sc.caption)}
 
 def once(f):

@@ -34,27 +34,36 @@ def check_out(out) -> Path:
     "`out` as a `Path`; refused unless PIL can write its file type."
     p = Path(out)
     exts = sorted(e for e, f in Image.registered_extensions().items() if f in Image.SAVE)
-    if p.suffix.lower() not in exts: raise UsageError(f"`out` must be an image file name ending in .png, .jpg, .webp or another of PIL's {len(exts)} types, got {str(out)!r}")
+    if p.suffix.lower() not in exts:
+        raise UsageError(f"`out` must be an image file name ending in .png, .jpg, .webp or another of PIL's "
+                         f"{len(exts)} types, got {str(out)!r}")
     if p.is_dir(): raise UsageError(f"`out` {str(out)!r} is a folder: give a file name, e.g. {str(p/'edited.png')!r}")
     return p
 
+# %% ../nbs/13_cli.ipynb #5d2d8842
 def check_model(model) -> str:
     "`model` as `load_pipe` takes it; refused here, before any import of diffusers, where it cannot be one."
     m = str(model).strip() if isinstance(model, (str, Path)) else ""
-    allowed = "'toy', 'random-tiny', 'random-sd15', a hub id such as runwayml/stable-diffusion-v1-5, or a diffusers folder"
+    allowed = ("'toy', 'random-tiny', 'random-sd15', a hub id such as runwayml/stable-diffusion-v1-5, "
+               "or a diffusers folder")
     if m == "toy" or m in ("random-tiny", "random-sd15"): return m
     if Path(m).expanduser().is_dir():
-        if not (Path(m).expanduser()/"model_index.json").is_file(): raise UsageError(f"`model` folder {m!r} has no model_index.json: it is not a diffusers pipeline folder")
+        if not (Path(m).expanduser()/"model_index.json").is_file():
+            raise UsageError(f"`model` folder {m!r} has no model_index.json: it is not a diffusers pipeline folder")
         return m
-    if not m or m.startswith((".", "/", "~", "random-")) or m.count("/") != 1: raise UsageError(f"`model` must be {allowed}, got {str(model)!r}")
+    if not m or m.startswith((".", "/", "~", "random-")) or m.count("/") != 1:
+        raise UsageError(f"`model` must be {allowed}, got {str(model)!r}")
     return m
 
+# %% ../nbs/13_cli.ipynb #4200cd5a
 def model_max_steps(model:str) -> int:
-    "The most DDIM steps `model`'s schedule takes, from its folder's scheduler config without loading the model (1000: unknown yet)."
+    ("The most DDIM steps `model`'s schedule takes, from its folder's scheduler config without loading the model "
+     "(1000: unknown yet).")
     from types import SimpleNamespace
     from diffedit.guidance import max_steps
     class Config(dict): __getattr__ = dict.__getitem__                      # what `max_steps` reads of a scheduler
-    cfg = (TOY_DIR if model == "toy" or model.startswith("random-") else Path(model).expanduser())/"scheduler"/"scheduler_config.json"
+    cfg = (TOY_DIR if model == "toy" or model.startswith("random-")
+           else Path(model).expanduser())/"scheduler"/"scheduler_config.json"
     if not cfg.is_file(): return 1000
     return max_steps(SimpleNamespace(config=Config({"num_train_timesteps": 1000, **json.loads(cfg.read_text())})))
 
@@ -69,14 +78,16 @@ def fit_toy(img:Image.Image, keep_size:bool=False) -> Image.Image:
     s = toy_size()
     if img.size == (s, s): return img
     what = "kept at that size (--keep-size)" if keep_size else f"resized to {s}×{s} (--keep-size keeps its size)"
-    warnings.warn(f"the embedded model ('toy') knows only {s}×{s} shapes-world scenes: coloured circles, squares and triangles "
-                  f"on stripes, checks, waves or a gradient. IMAGE is {img.width}×{img.height}: {what}. For photos, pass a "
-                  f"Stable Diffusion model: --model runwayml/stable-diffusion-v1-5 (a hub id) or --model a/diffusers/folder.")
+    warnings.warn(f"the embedded model ('toy') knows only {s}×{s} shapes-world scenes: coloured circles, squares and "
+                  f"triangles on stripes, checks, waves or a gradient. IMAGE is {img.width}×{img.height}: {what}. "
+                  f"For photos, pass a Stable Diffusion model: --model runwayml/stable-diffusion-v1-5 (a hub id) "
+                  f"or --model a/diffusers/folder.")
     return img if keep_size else img.resize((s, s), Image.LANCZOS)
 
 # %% ../nbs/13_cli.ipynb #c93d1594
 class StageBars:
-    "One tqdm bar per stage of `diffedit` (mask, inversion, edit), advanced by the UNet's calls; off where stderr is no terminal."
+    ("One tqdm bar per stage of `diffedit` (mask, inversion, edit), advanced by the UNet's calls; off where stderr "
+     "is no terminal.")
     names = ("mask", "inversion", "edit")
     def __init__(self, pipe, steps:int, encode_ratio:float, mask_strength:float=0.5, enable:bool|None=None):
         from diffedit.inversion import encode_steps
@@ -95,7 +106,8 @@ class StageBars:
                         disable=not self.enable, file=sys.stderr, dynamic_ncols=True)
     def _tick(self, module, args, kwargs):
         t = int(args[1] if len(args) > 1 else kwargs["timestep"])
-        if self.stage < 0 or (self.stage == 0 and t != self.mask_t) or (self.stage == 1 and self.counts[1] == self.k): self._next()
+        if self.stage < 0 or (self.stage == 0 and t != self.mask_t) or (self.stage == 1 and self.counts[1] == self.k):
+            self._next()
         self.counts[self.stage] += 1; self.bar.update()
     def __exit__(self, *exc):
         self.hook.remove()
@@ -108,7 +120,8 @@ def edit_figure(image, result, path, title=None):
     import matplotlib.pyplot as plt
     from diffedit.core import overlay
     fig, axs = plt.subplots(1, 3, figsize=(9, 3.3))
-    for ax, im, t in zip(axs, (image, overlay(image, result.mask), result.image), ("input", "mask", "output: " + result.query)):
+    for ax, im, t in zip(axs, (image, overlay(image, result.mask), result.image),
+                         ("input", "mask", "output: " + result.query)):
         ax.imshow(im); ax.set_title(t, fontsize=9); ax.axis("off")
     if title: fig.suptitle(title, fontsize=9)
     plt.tight_layout(); fig.savefig(path, dpi=100); plt.close(fig)
@@ -119,18 +132,21 @@ def _load_input(image):
     except (OSError, ValueError, TypeError) as e:
         msg = str(e)
         if "`x`" in msg: raise type(e)(msg.replace("`x`", "`image`")) from None
-        raise UsageError(f"`image` {str(image)!r} is not an image file PIL can read ({type(e).__name__}: {msg})") from None
+        raise UsageError(f"`image` {str(image)!r} is not an image file PIL can read "
+                         f"({type(e).__name__}: {msg})") from None
 
 # %% ../nbs/13_cli.ipynb #f47bd0d4
-def edit_command(image, query:str, reference:str="", model:str="toy", out="edited.png", encode_ratio:float=0.9, steps:int=50,
-         guidance_scale:float|None=None, seed:int=0, keep_size:bool=False, progress:bool|None=None):
+def edit_command(image, query:str, reference:str="", model:str="toy", out="edited.png", encode_ratio:float=0.9,
+                 steps:int=50, guidance_scale:float|None=None, seed:int=0, keep_size:bool=False,
+                 progress:bool|None=None):
     "Edit `image` to match `query` with DiffEdit; write `out` and, beside it, `out`'s stem + '_figure.png'."
     from diffedit.edit import diffedit
     from diffedit.guidance import ddim_levels
     from diffedit.inversion import encode_steps
     if not isinstance(query, str): raise UsageError(f"`query` must be one string, got {query!r}")
     check_prompts(query, "query")
-    if not isinstance(reference, str): raise UsageError(f"`reference` must be a string ('' for none), got {reference!r}")
+    if not isinstance(reference, str):
+        raise UsageError(f"`reference` must be a string ('' for none), got {reference!r}")
     model = check_model(model)
     check_unit(encode_ratio, "encode_ratio", lo_open=True); check_int(steps, "steps", 1, model_max_steps(model))
     encode_steps(steps, encode_ratio)
@@ -142,7 +158,8 @@ def edit_command(image, query:str, reference:str="", model:str="toy", out="edite
     pipe.set_progress_bar_config(disable=True)
     ddim_levels(pipe, steps)                                     # a hub model's own schedule
     with StageBars(pipe, steps, encode_ratio, enable=progress):
-        r = diffedit(pipe, img, query, reference, encode_ratio=encode_ratio, steps=steps, guidance_scale=guidance_scale, seed=seed)
+        r = diffedit(pipe, img, query, reference, encode_ratio=encode_ratio, steps=steps, guidance_scale=guidance_scale,
+                     seed=seed)
     out.parent.mkdir(parents=True, exist_ok=True)
     r.image.save(out)
     fig = edit_figure(img, r, out.with_name(out.stem + "_figure.png"))
@@ -164,8 +181,10 @@ def demo_command(out="diffedit_demo.png", seed:int=1_000_012, steps:int=50, prog
     with StageBars(pipe, steps, 0.9, enable=progress): r = diffedit(pipe, sc.image, q, sc.caption, steps=steps)
     t2 = time.perf_counter()
     out.parent.mkdir(parents=True, exist_ok=True)
-    fig = edit_figure(sc.image, r, out, title=f"{sc.caption} → {q}   (DiffEdit, embedded model, CPU: {t2 - t1:.1f} s)")
-    print(f"'{sc.caption}' → '{q}': edit {t2 - t1:.1f} s (model loaded in {t1 - t0:.1f} s); mask covers {r.mask.mean():.0%} of the image; wrote {fig}")
+    fig = edit_figure(sc.image, r, out,
+                      title=f"{sc.caption} → {q}   (DiffEdit, embedded model, CPU: {t2 - t1:.1f} s)")
+    print(f"'{sc.caption}' → '{q}': edit {t2 - t1:.1f} s (model loaded in {t1 - t0:.1f} s); "
+          f"mask covers {r.mask.mean():.0%} of the image; wrote {fig}")
     return fig
 
 COMMANDS = dict(edit=edit_command, demo=demo_command)
@@ -175,21 +194,26 @@ def parser() -> argparse.ArgumentParser:
     "The command line: `diffedit edit …` and `diffedit demo …`."
     p = _Parser(prog="diffedit", description="DiffEdit from the shell.")
     sub = p.add_subparsers(dest="command", metavar="{edit,demo}")
-    e = sub.add_parser("edit", help="edit an image to match a text (DiffEdit)", description="Edit IMAGE to match --query with "
-                       "DiffEdit: writes --out and, beside it, a figure (input | mask | output).")
+    e = sub.add_parser("edit", help="edit an image to match a text (DiffEdit)",
+                       description="Edit IMAGE to match --query with DiffEdit: writes --out and, beside it, a figure "
+                       "(input | mask | output).")
     e.add_argument("image", metavar="IMAGE", help="input image: a path or URL")
     e.add_argument("--query", required=True, help="the text the edited image should match")
     e.add_argument("--reference", default="", help="text of what is there now (default: none)")
-    e.add_argument("--model", default="toy", help="'toy' (the embedded 64×64 shapes-world model, the default), a Stable "
-                   "Diffusion hub id such as runwayml/stable-diffusion-v1-5, or a local diffusers folder")
-    e.add_argument("--out", default="edited.png", help="the edited image; the figure goes beside it (default: edited.png)")
-    e.add_argument("--encode-ratio", type=float, default=0.9, help="how far DDIM inversion goes, in (0, 1] (default: 0.9)")
+    e.add_argument("--model", default="toy", help="'toy' (the embedded 64×64 shapes-world model, the default), "
+                   "a Stable Diffusion hub id such as runwayml/stable-diffusion-v1-5, or a local diffusers folder")
+    e.add_argument("--out", default="edited.png",
+                   help="the edited image; the figure goes beside it (default: edited.png)")
+    e.add_argument("--encode-ratio", type=float, default=0.9,
+                   help="how far DDIM inversion goes, in (0, 1] (default: 0.9)")
     e.add_argument("--steps", type=int, default=50, help="DDIM steps, 1 to 999 for SD's schedule (default: 50)")
     e.add_argument("--guidance-scale", type=float, default=None, help="a number ≥ 0 (default: the model's, 5 or 7.5)")
     e.add_argument("--seed", type=int, default=0, help="random seed ≥ 0 (default: 0)")
-    e.add_argument("--keep-size", action="store_true", help="with the embedded model: keep IMAGE's size instead of resizing it to 64×64")
-    d = sub.add_parser("demo", help="edit a shapes-world scene on the CPU and write a figure", description="Edit a "
-                       "shapes-world scene with the embedded model on the CPU, red → blue, and write a figure to --out.")
+    e.add_argument("--keep-size", action="store_true",
+                   help="with the embedded model: keep IMAGE's size instead of resizing it to 64×64")
+    d = sub.add_parser("demo", help="edit a shapes-world scene on the CPU and write a figure",
+                       description="Edit a shapes-world scene with the embedded model on the CPU, red → blue, "
+                       "and write a figure to --out.")
     d.add_argument("--out", default="diffedit_demo.png", help="the figure (default: diffedit_demo.png)")
     d.add_argument("--seed", type=int, default=1_000_012, help="which shapes-world scene")
     d.add_argument("--steps", type=int, default=50, help="DDIM steps (default: 50)")
@@ -211,7 +235,7 @@ def main(argv=None) -> int:
     with warnings.catch_warnings():
         warnings.showwarning = lambda m, *_, **__: say("warning", cli_message(m))
         try: COMMANDS[a.command](**kw)
-        except (ValueError, TypeError, OSError) as e:                # bad input: an option, the image, a model that can't be had
+        except (ValueError, TypeError, OSError) as e:      # bad input: an option, the image, a model that can't be had
             if a.debug: raise
             say("error", cli_message(e)); return 2
         except KeyboardInterrupt:

@@ -89,6 +89,7 @@ def _configs(size):
         text = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4, projection_dim=32)
     return unet, vae, text
 
+# %% ../nbs/00_core.ipynb #7a5c4825
 def _parts(size):
     "SD's UNet, VAE and CLIP text encoder at `size`, randomly initialised on the current default device."
     with _quiet():
@@ -104,6 +105,7 @@ def _parts(size):
                                             bos_token_id=49406, eos_token_id=49407, pad_token_id=49407, **tcfg))
     return unet, vae, text
 
+# %% ../nbs/00_core.ipynb #c8d190ba
 def random_pipe(size:str="tiny", device=None, dtype=None, seed:int=0):
     ("A `StableDiffusionPipeline` of randomly initialised parts: `size` 'tiny' (CPU tests) or 'sd15' "
      "(SD-1.5's exact shapes).")
@@ -131,6 +133,7 @@ def _hub_error(model, err):
                    f"make sure the model is in the Hugging Face cache (HF_HUB_OFFLINE=1 uses it offline), or use "
                    f"model='toy', the embedded model that needs no download.")
 
+# %% ../nbs/00_core.ipynb #b1dba55a
 def load_pipe(
     model:str="toy",    # 'toy' (embedded), 'random-tiny', 'random-sd15', a hub id or a local diffusers folder
     device=None,        # None: CUDA if available, else CPU
@@ -144,7 +147,8 @@ def load_pipe(
     device, dtype = _resolve(device, dtype)
     if model.startswith("random-"):
         if model.removeprefix("random-") not in RANDOM_SIZES:
-            raise ValueError(f"`model` 'random-…' must be one of {['random-' + s for s in RANDOM_SIZES]}, got {model!r}")
+            raise ValueError(f"`model` 'random-…' must be one of {['random-' + s for s in RANDOM_SIZES]}, "
+                             f"got {model!r}")
         return random_pipe(model.removeprefix("random-"), device, dtype)
     with _quiet(): from diffusers import StableDiffusionPipeline, DDIMScheduler
     if model == "toy":
@@ -208,6 +212,7 @@ def _to_pil(x):
         return Image.fromarray(x)
     raise TypeError(f"`x` must be a path, URL, PIL image, numpy array or tensor, got {type(x).__name__}")
 
+# %% ../nbs/00_core.ipynb #c4062b71
 def load_image(x, size=None, multiple:int=8, max_side:int=4096) -> Image.Image:
     ("An RGB PIL image from `x`, resized to `size` (int or (w, h)) if given, both sides rounded down to a multiple of "
      "`multiple`.")

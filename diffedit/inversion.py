@@ -16,7 +16,8 @@ __all__ = ['Inversion', 'encode_steps', 'ddim_invert', 'reconstruction_error']
 # %% ../nbs/08_inversion.ipynb #1ebc03c0
 @dataclass
 class Inversion:
-    "A DDIM inversion: `latents[k]` is the latent at `levels[k]`; `levels[0]` is `CLEAN` (x₀), `levels[-1]` the deepest (x_r)."
+    ("A DDIM inversion: `latents[k]` is the latent at `levels[k]`; `levels[0]` is `CLEAN` (x₀), "
+     "`levels[-1]` the deepest (x_r).")
     latents: list
     levels: list
     steps: int
@@ -28,7 +29,9 @@ class Inversion:
     def truncate(self, encode_ratio:float):
         "The same inversion stopped earlier, at `encode_ratio` (≤ this one's)."
         k = encode_steps(self.steps, encode_ratio)
-        if k > len(self.levels) - 1: raise ValueError(f"`encode_ratio` {encode_ratio} goes deeper than this inversion ({(len(self.levels) - 1)/self.steps:g})")
+        if k > len(self.levels) - 1:
+            raise ValueError(f"`encode_ratio` {encode_ratio} goes deeper than this inversion "
+                             f"({(len(self.levels) - 1)/self.steps:g})")
         return Inversion(self.latents[:k + 1], self.levels[:k + 1], self.steps)
 
 # %% ../nbs/08_inversion.ipynb #892fbaa6
@@ -53,8 +56,9 @@ def ddim_invert(
     progress:bool=False,         # progress bar
     cond=None,                   # `prompt` already encoded
 ) -> Inversion:
-    """DDIM-invert scaled `latents` up to `encode_ratio` of `steps`, unconditionally (∅) unless `prompt` is given; keeps the
-    trajectory. `eps_at`: each step's noise is predicted at the level it goes to ("next", diffusers') or comes from ("current")."""
+    """DDIM-invert scaled `latents` up to `encode_ratio` of `steps`, unconditionally (∅) unless `prompt` is given;
+    keeps the trajectory. `eps_at`: each step's noise is predicted at the level it goes to ("next", diffusers') or
+    comes from ("current")."""
     k = encode_steps(steps, encode_ratio); check_scale(guidance_scale)
     up = ddim_levels(pipe, steps)[::-1][:k + 1]                  # CLEAN, 1, 21, … (SD, 50 steps)
     cond = encode_text(pipe, prompt) if cond is None else cond     # cond: `prompt` already encoded by the caller
@@ -67,7 +71,8 @@ def ddim_invert(
 # %% ../nbs/08_inversion.ipynb #74fad9f2
 @torch.no_grad()
 def reconstruction_error(pipe, latents, steps:int, encode_ratio:float, prompt:str="", eps_at:str="next") -> float:
-    "RMS latent error of inverting to `encode_ratio` (ε predicted `eps_at`) and denoising back with the same conditioning."
+    ("RMS latent error of inverting to `encode_ratio` (ε predicted `eps_at`) and denoising back with the same "
+     "conditioning.")
     inv = ddim_invert(pipe, latents, steps=steps, encode_ratio=encode_ratio, prompt=prompt, eps_at=eps_at)
     back = denoise(pipe, inv.x_r, encode_text(pipe, prompt), levels=inv.levels[::-1], progress=False)
     return (back.float() - latents.float()).pow(2).mean().sqrt().item()
