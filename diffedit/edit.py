@@ -17,7 +17,7 @@ from .mask import diffedit_mask, Mask
 from .inversion import ddim_invert, encode_steps, Inversion
 
 # %% auto #0
-__all__ = ['PAPER', 'masked_denoise', 'EditResult', 'diffedit', 'recipe', 'mask_from_user', 'sdedit', 'diffusers_diffedit_pipe',
+__all__ = ['PAPER', 'masked_denoise', 'EditResult', 'mask_from_user', 'diffedit', 'recipe', 'sdedit', 'diffusers_diffedit_pipe',
            'diffusers_diffedit', 'edit_explorer']
 
 # %% ../nbs/09_edit.ipynb #f9b259f4
@@ -60,6 +60,19 @@ def _check_common(pipe, image, encode_ratio, steps, guidance_scale, seed):
     return orig, img, g
 
 def _to_size(ims, size): return [im if im.size == size else im.resize(size, Image.LANCZOS) for im in ims]
+
+# %% ../nbs/09_edit.ipynb #0d139b7a
+def mask_from_user(pipe, mask, img, k):
+    "A `Mask` from a user's mask (bool/0–1 array or PIL image at image size), repeated for `k` queries."
+    a = np.asarray(mask.convert("L") if isinstance(mask, Image.Image) else mask, dtype=float)
+    if a.ndim != 2: raise ValueError(f"`mask` must be a 2-d array or an image, got shape {a.shape}")
+    if a.max() > 1: a = a/255
+    big = np.asarray(Image.fromarray((a > 0.5).astype(np.uint8)*255).resize(img.size, Image.NEAREST)) > 0
+    f = vae_factor(pipe)
+    lat = torch.nn.functional.adaptive_max_pool2d(torch.from_numpy(big).float()[None, None],
+                                                  (img.height//f, img.width//f))[0] > 0
+    lat = lat.expand(k, -1, -1)
+    return Mask(lat, np.repeat(big[None], k, 0), lat.float(), lat.float(), 0.5)
 
 # %% ../nbs/09_edit.ipynb #5065c14e
 PAPER = dict(threshold=0.5, clamp=None, fill=False, invert_at="current")   # the paper's recipe, read literally
@@ -131,19 +144,6 @@ def recipe(paper:bool=False, **changes) -> dict:
     bad = set(changes) - set(PAPER)
     if bad: raise ValueError(f"unknown recipe options {sorted(bad)}; allowed: {sorted(PAPER)}")
     return {**base, **changes}
-
-# %% ../nbs/09_edit.ipynb #0d139b7a
-def mask_from_user(pipe, mask, img, k):
-    "A `Mask` from a user's mask (bool/0–1 array or PIL image at image size), repeated for `k` queries."
-    a = np.asarray(mask.convert("L") if isinstance(mask, Image.Image) else mask, dtype=float)
-    if a.ndim != 2: raise ValueError(f"`mask` must be a 2-d array or an image, got shape {a.shape}")
-    if a.max() > 1: a = a/255
-    big = np.asarray(Image.fromarray((a > 0.5).astype(np.uint8)*255).resize(img.size, Image.NEAREST)) > 0
-    f = vae_factor(pipe)
-    lat = torch.nn.functional.adaptive_max_pool2d(torch.from_numpy(big).float()[None, None],
-                                                  (img.height//f, img.width//f))[0] > 0
-    lat = lat.expand(k, -1, -1)
-    return Mask(lat, np.repeat(big[None], k, 0), lat.float(), lat.float(), 0.5)
 
 # %% ../nbs/09_edit.ipynb #b9bf963f
 @torch.no_grad()

@@ -11,7 +11,15 @@ from .guidance import denoise, ddim_levels
 from .core import check_unit, check_int, check_scale
 
 # %% auto #0
-__all__ = ['Inversion', 'encode_steps', 'ddim_invert', 'reconstruction_error']
+__all__ = ['encode_steps', 'Inversion', 'ddim_invert', 'reconstruction_error']
+
+# %% ../nbs/08_inversion.ipynb #892fbaa6
+def encode_steps(steps:int, encode_ratio:float) -> int:
+    "How many of `steps` DDIM steps the encoding ratio covers (50 steps, r = 0.8 → 40)."
+    check_int(steps, "steps", 1, 1000); check_unit(encode_ratio, "encode_ratio", lo_open=True)
+    k = int(round(encode_ratio*steps))
+    if k < 1: raise ValueError(f"`encode_ratio` × `steps` must give at least one step, got {encode_ratio} × {steps}")
+    return k
 
 # %% ../nbs/08_inversion.ipynb #1ebc03c0
 @dataclass
@@ -33,14 +41,6 @@ class Inversion:
             raise ValueError(f"`encode_ratio` {encode_ratio} goes deeper than this inversion "
                              f"({(len(self.levels) - 1)/self.steps:g})")
         return Inversion(self.latents[:k + 1], self.levels[:k + 1], self.steps)
-
-# %% ../nbs/08_inversion.ipynb #892fbaa6
-def encode_steps(steps:int, encode_ratio:float) -> int:
-    "How many of `steps` DDIM steps the encoding ratio covers (50 steps, r = 0.8 → 40)."
-    check_int(steps, "steps", 1, 1000); check_unit(encode_ratio, "encode_ratio", lo_open=True)
-    k = int(round(encode_ratio*steps))
-    if k < 1: raise ValueError(f"`encode_ratio` × `steps` must give at least one step, got {encode_ratio} × {steps}")
-    return k
 
 # %% ../nbs/08_inversion.ipynb #a5c15bd5
 @torch.no_grad()
