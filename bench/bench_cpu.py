@@ -3,7 +3,7 @@ eager and on the fast path (`fast_pipe`: whole steps compiled by inductor with f
 (median of --reps, and the fastest run: a shared machine's speed can drift by a third within minutes) so that both see
 the same machine; the fast path's one-time warm-up is reported apart, and its
 edit is compared with the eager one pixel by pixel. `--suite` also times the whole test suite (goal ≤ 5 min).
-Writes bench/results/DATE-cpu-Nthreads.json.
+Writes bench/results/DATE-HHMM-cpu-Nthreads.json.
 
     python bench/bench_cpu.py [--suite] [--reps 7] [--no-fast]
 """
@@ -80,5 +80,6 @@ if a.suite:
 res = dict(date=datetime.date.today().isoformat(), device="cpu", cpu=platform.processor() or platform.machine(),
            threads=torch.get_num_threads(), torch=torch.__version__, timings=t, notes=notes)
 out = Path(__file__).resolve().parent/"results"; out.mkdir(exist_ok=True)
-(out/f"{res['date']}-cpu-{torch.get_num_threads()}threads.json").write_text(json.dumps(res, indent=1))
+stamp = datetime.datetime.now().strftime("%Y-%m-%d-%H%M")                   # two runs of one day keep two files
+(out/f"{stamp}-cpu-{torch.get_num_threads()}threads.json").write_text(json.dumps(res, indent=1))
 print(json.dumps(res, indent=1))
