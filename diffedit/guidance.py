@@ -28,25 +28,30 @@ def cfg(u, t, g):
     "Classifier-free guidance: u + g (t − u)."
     return u + g*(t - u)
 
+# %% ../nbs/04_guidance.ipynb #025b59c8
 def rescale_update(u, t, g):
     "Lesson 11: the update t − u rescaled to u's norm, per sample: u + g (t − u) ‖u‖/‖t − u‖."
     return (u + g*(t - u).float()*_norm(u)/_norm(t - u)).to(u.dtype)
 
+# %% ../nbs/04_guidance.ipynb #2d25be6d
 def rescale_pred(u, t, g):
     "Lesson 11: the CFG prediction rescaled to u's norm, per sample."
     p = cfg(u, t, g)
     return (p.float()*_norm(u)/_norm(p)).to(u.dtype)
 
+# %% ../nbs/04_guidance.ipynb #3f67ff58
 def rescale_both(u, t, g):
     "Both lesson-11 rescales: the update, then the whole prediction."
     p = rescale_update(u, t, g)
     return (p.float()*_norm(u)/_norm(p)).to(u.dtype)
 
+# %% ../nbs/04_guidance.ipynb #496ef0d3
 def rescale_std(u, t, g, phi:float=0.7):
     "Lin et al. 2023: CFG's std matched to t's, blended with plain CFG by `phi` (diffusers' `guidance_rescale`)."
     p = cfg(u, t, g).float()
     return (phi*p*_std(t)/_std(p) + (1 - phi)*p).to(u.dtype)
 
+# %% ../nbs/04_guidance.ipynb #f39f45f1
 RULES = dict(cfg=cfg, rescale_update=rescale_update, rescale_pred=rescale_pred, rescale_both=rescale_both,
              rescale_std=rescale_std)
 
@@ -198,6 +203,7 @@ def default_guidance(pipe) -> float:
     "The guidance scale that suits the model: 5 for the embedded model, 7.5 (SD's) otherwise."
     return 5.0 if is_toy(pipe) else 7.5
 
+# %% ../nbs/04_guidance.ipynb #268246a4
 def initial_noise(pipe, n:int, seed:int=0, height:int|None=None, width:int|None=None) -> torch.Tensor:
     "Starting latents: sample k from a CPU generator seeded `seed + k` (the same on every device)."
     f = vae_factor(pipe)
@@ -205,6 +211,7 @@ def initial_noise(pipe, n:int, seed:int=0, height:int|None=None, width:int|None=
     z = torch.stack([torch.randn(4, h, w, generator=torch.Generator().manual_seed(int(seed) + k)) for k in range(n)])
     return z.to(pipe.device, pipe.unet.dtype)
 
+# %% ../nbs/04_guidance.ipynb #d6d1a66e
 def text_to_image(
     pipe,                            # a `StableDiffusionPipeline` from `load_pipe`
     prompts,                         # a prompt or a list of prompts

@@ -69,6 +69,7 @@ class Scene:
     seed: int
     def _repr_png_(self): return self.image._repr_png_()
 
+# %% ../nbs/02_toy_world.ipynb #7bd44f99
 def make_scene(seed:int, shape:str|None=None, color:str|None=None, background:str|None=None, size:int=64) -> Scene:
     "Draw scene `seed`; `shape`, `color`, `background` override the random choice and change nothing else."
     _check_choice("shape", shape, SHAPES); _check_choice("color", color, COLORS)
