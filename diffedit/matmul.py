@@ -143,6 +143,7 @@ def _numba_kernel():
     run(np.ones((2, 2), np.float32), np.ones((2, 2), np.float32))   # compile now, so a broken install shows here
     return run
 
+# %% ../nbs/11_matmul.ipynb #85510f71
 _CUDA_SRC = r"""extern "C" __global__ void matmul(const float* a, const float* b, float* c, int n, int k, int m) {
     int i = blockIdx.x*blockDim.x + threadIdx.x, j = blockIdx.y*blockDim.y + threadIdx.y;
     if (i < n && j < m) { float acc = 0.f; for (int t = 0; t < k; t++) acc += a[i*k + t]*b[t*m + j]; c[i*m + j] = acc; }
@@ -159,6 +160,7 @@ def _cupy_kernel():
         return cp.asnumpy(dc)
     return run
 
+# %% ../nbs/11_matmul.ipynb #d5c4b796
 def matmul_cuda(a, b, backend:str|None=None) -> np.ndarray:
     ("One GPU thread per output element: a Numba CUDA kernel, or the same kernel in CUDA C through CuPy if Numba "
      "can't compile.")
@@ -190,6 +192,7 @@ def _median_time(f, reps):
         t0 = time.perf_counter(); f(); ts.append(time.perf_counter() - t0)
     return float(np.median(ts))
 
+# %% ../nbs/11_matmul.ipynb #ab361c8e
 def benchmark_matmuls(x, w, rows=None, reps:int=5):
     ("Time every method on rows of `x` times `w`; returns table rows with ns per multiply-add, speed-up over pure "
      "Python and GFLOP/s.")
