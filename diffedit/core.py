@@ -133,6 +133,25 @@ def _hub_error(model, err):
                    f"make sure the model is in the Hugging Face cache (HF_HUB_OFFLINE=1 uses it offline), or use "
                    f"model='toy', the embedded model that needs no download.")
 
+# %% ../nbs/00_core.ipynb #e8046fef
+def _model_path(model:str):
+    "Where `load_pipe` reads `model` from: the embedded model's folder, a local folder (a `Path`), or a hub id (a str)."
+    if model == "toy":
+        if not (TOY_DIR/"model_index.json").exists():
+            raise FileNotFoundError(f"The embedded model is missing from the package ({TOY_DIR.name}); reinstall "
+                                    "diffedit or retrain it with `diffedit.train.train_toy`.")
+        return TOY_DIR
+    if Path(model).expanduser().exists():
+        path = Path(model).expanduser()
+        if not (path/"model_index.json").exists():
+            raise FileNotFoundError(f"`model` folder {model!r} has no model_index.json: "
+                                    "it is not a diffusers pipeline folder")
+        return path
+    if model.startswith((".", "/", "~")) or model.count("/") != 1:
+        raise FileNotFoundError(f"`model` {model!r} is neither an existing folder "
+                                "nor a hub id of the form 'owner/name'")
+    return model
+
 # %% ../nbs/00_core.ipynb #b1dba55a
 def load_pipe(
     model:str="toy",    # 'toy' (embedded), 'random-tiny', 'random-sd15', a hub id or a local diffusers folder
@@ -151,20 +170,7 @@ def load_pipe(
                              f"got {model!r}")
         return random_pipe(model.removeprefix("random-"), device, dtype)
     with _quiet(): from diffusers import StableDiffusionPipeline, DDIMScheduler
-    if model == "toy":
-        if not (TOY_DIR/"model_index.json").exists():
-            raise FileNotFoundError(f"The embedded model is missing from the package ({TOY_DIR.name}); reinstall "
-                                    "diffedit or retrain it with `diffedit.train.train_toy`.")
-        path = TOY_DIR
-    elif Path(model).expanduser().exists():
-        path = Path(model).expanduser()
-        if not (path/"model_index.json").exists():
-            raise FileNotFoundError(f"`model` folder {model!r} has no model_index.json: "
-                                    "it is not a diffusers pipeline folder")
-    elif model.startswith((".", "/", "~")) or model.count("/") != 1:
-        raise FileNotFoundError(f"`model` {model!r} is neither an existing folder "
-                                "nor a hub id of the form 'owner/name'")
-    else: path = model
+    path = _model_path(model)
     kw = dict(torch_dtype=dtype, safety_checker=None, requires_safety_checker=False)
     try:
         with _quiet(): pipe = StableDiffusionPipeline.from_pretrained(path, **kw)

@@ -90,6 +90,21 @@ def noise_diff(pipe, latents, query_emb, ref_emb, *, n:int=10, strength:float=0.
         u = eps[-1:]; eps = cfg(u, eps[:-1], guidance_scale)
     return (eps[1:K+1] - eps[:1]).abs().mean((1, 2))
 
+# %% ../nbs/07_mask.ipynb #a74bfb4f
+def _check_mask_args(query, reference, n, strength, threshold, smooth, dilate, clamp) -> list:
+    "`diffedit_mask`'s argument checks, before any heavy work; returns the queries as a list."
+    qs = check_prompts(query)
+    if not isinstance(reference, str): raise ValueError(f"`reference` must be a string ('' for ∅), got {reference!r}")
+    check_int(n, "n", 1, 1000); check_unit(strength, "strength", lo_open=True, hi_open=True)
+    check_unit(threshold, "threshold")
+    if not (isinstance(smooth, (int, float)) and 0 <= smooth <= 8):
+        raise ValueError(f"`smooth` must be a number in [0, 8], got {smooth!r}")
+    check_int(dilate, "dilate", 0, 16)
+    if clamp is not None and not (isinstance(clamp, (int, float)) and not isinstance(clamp, bool)
+                                  and 1 <= clamp <= 100):
+        raise ValueError(f"`clamp` must be None or a number in [1, 100], got {clamp!r}")
+    return qs
+
 # %% ../nbs/07_mask.ipynb #8c314935
 @torch.no_grad()
 def diffedit_mask(
@@ -114,16 +129,7 @@ def diffedit_mask(
     """DiffEdit step 1: masks of where `image` must change to match each `query` rather than `reference`
     (∅ by default). The map |ε_Q − ε_R| is clipped at `clamp` × its mean (None: not clipped), rescaled to [0, 1]
     and cut at `threshold`; `fill` fills the mask's holes."""
-    qs = check_prompts(query)
-    if not isinstance(reference, str): raise ValueError(f"`reference` must be a string ('' for ∅), got {reference!r}")
-    check_int(n, "n", 1, 1000); check_unit(strength, "strength", lo_open=True, hi_open=True)
-    check_unit(threshold, "threshold")
-    if not (isinstance(smooth, (int, float)) and 0 <= smooth <= 8):
-        raise ValueError(f"`smooth` must be a number in [0, 8], got {smooth!r}")
-    check_int(dilate, "dilate", 0, 16)
-    if clamp is not None and not (isinstance(clamp, (int, float)) and not isinstance(clamp, bool)
-                                  and 1 <= clamp <= 100):
-        raise ValueError(f"`clamp` must be None or a number in [1, 100], got {clamp!r}")
+    qs = _check_mask_args(query, reference, n, strength, threshold, smooth, dilate, clamp)
     f = vae_factor(pipe)
     if latents is None:
         img = load_image(image, multiple=f)
