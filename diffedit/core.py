@@ -11,11 +11,11 @@ import torch
 from PIL import Image
 
 # %% auto #0
-__all__ = ['PKG_DIR', 'MODELS_DIR', 'TOKENIZER_DIR', 'TOY_DIR', 'RANDOM_SIZES', 'default_model', 'default_device',
+__all__ = ['PKG_DIR', 'MODELS_DIR', 'TOKENIZER_DIR', 'TOY_DIR', 'RANDOM_SIZES', 'SD_HINT', 'default_model', 'default_device',
            'clip_tokenizer', 'sd_scheduler', 'random_pipe', 'sd15_param_counts', 'load_pipe', 'vae_factor',
-           'load_image', 'encode_text', 'images_to_tensor', 'tensor_to_images', 'encode_image', 'decode_latents',
-           'show_images', 'overlay', 'print_table', 'check_unit', 'check_int', 'check_scale', 'check_prompts',
-           'CountCalls']
+           'native_size', 'is_toy', 'is_random', 'load_image', 'encode_text', 'images_to_tensor', 'tensor_to_images',
+           'encode_image', 'decode_latents', 'show_images', 'overlay', 'print_table', 'check_unit', 'check_int',
+           'check_scale', 'check_prompts', 'CountCalls', 'edit_rows', 'unet_seconds', 'cpu_warning', 'notebook_setup']
 
 # %% ../nbs/00_core.ipynb #274c2cd2
 PKG_DIR = Path(__file__).parent if "__file__" in globals() else Path("../diffedit").resolve()
@@ -36,6 +36,7 @@ def default_device() -> torch.device:
 
 def _resolve(device, dtype):
     device = torch.device(device) if device is not None else default_device()
+    if dtype is None: dtype = os.environ.get("DIFFEDIT_DTYPE", "").strip() or None
     if dtype is None: dtype = torch.float16 if device.type == "cuda" else torch.float32
     if isinstance(dtype, str):
         if not hasattr(torch, dtype) or not isinstance(getattr(torch, dtype), torch.dtype):
@@ -75,6 +76,8 @@ def sd_scheduler():
 
 # %% ../nbs/00_core.ipynb #ad051b57
 def _configs(size):
+    ("UNet, VAE and text-encoder configs: 'sd15' draws 512×512 as SD 1.5 does; 'tiny' 256×256, a size no other "
+     "model here has, at a CPU's pace (its UNet call at 512 cost 4× as much).")
     if size == "sd15":
         unet = dict(sample_size=64, cross_attention_dim=768, attention_head_dim=8, layers_per_block=2,
                     block_out_channels=(320, 640, 1280, 1280))
@@ -82,10 +85,10 @@ def _configs(size):
         text = dict(hidden_size=768, intermediate_size=3072, num_hidden_layers=12, num_attention_heads=12,
                     projection_dim=768)
     else:
-        unet = dict(sample_size=8, cross_attention_dim=32, attention_head_dim=8, layers_per_block=1,
+        unet = dict(sample_size=32, cross_attention_dim=32, attention_head_dim=8, layers_per_block=1,
                     block_out_channels=(32, 64), down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
                     up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"), norm_num_groups=16)
-        vae = dict(block_out_channels=(8, 16, 16, 16), layers_per_block=1, sample_size=64, norm_num_groups=8)
+        vae = dict(block_out_channels=(8, 16, 16, 16), layers_per_block=1, sample_size=256, norm_num_groups=8)
         text = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4, projection_dim=32)
     return unet, vae, text
 
@@ -118,6 +121,7 @@ def random_pipe(size:str="tiny", device=None, dtype=None, seed:int=0):
         pipe = StableDiffusionPipeline(vae=vae, text_encoder=text, tokenizer=clip_tokenizer(), unet=unet,
                                        scheduler=sd_scheduler(), safety_checker=None, feature_extractor=None,
                                        requires_safety_checker=False)
+    pipe.diffedit_random = size                              # what `is_random` reads
     with _quiet(): return pipe.to(device, dtype)
 
 # %% ../nbs/00_core.ipynb #069e3a02
@@ -128,10 +132,11 @@ def sd15_param_counts():
 
 # %% ../nbs/00_core.ipynb #24e7eb67
 def _hub_error(model, err):
-    return OSError(f"Could not load model {model!r}: it is not a local folder and the model hub could not provide "
-                   f"it ({type(err).__name__}). Use a local folder holding a diffusers Stable Diffusion checkpoint, "
-                   f"make sure the model is in the Hugging Face cache (HF_HUB_OFFLINE=1 uses it offline), or use "
-                   f"model='toy', the embedded model that needs no download.")
+    return OSError(f"Could not load model {model!r} (the notebooks take it from $DIFFEDIT_MODEL): it is not a local "
+                   f"folder and the model hub could not provide it ({type(err).__name__}). Where the hub is reachable, "
+                   f"download it once (`huggingface-cli download {model} --local-dir sd-model`), then point "
+                   f"DIFFEDIT_MODEL (or `model=`) at that folder; a model already in the Hugging Face cache loads "
+                   f"offline with HF_HUB_OFFLINE=1. Or use model='toy', the embedded model that needs no download.")
 
 # %% ../nbs/00_core.ipynb #e8046fef
 def _model_path(model:str):
@@ -156,7 +161,7 @@ def _model_path(model:str):
 def load_pipe(
     model:str="toy",    # 'toy' (embedded), 'random-tiny', 'random-sd15', a hub id or a local diffusers folder
     device=None,        # None: CUDA if available, else CPU
-    dtype=None,         # None: fp16 on CUDA, fp32 on CPU
+    dtype=None,         # None: $DIFFEDIT_DTYPE, else fp16 on CUDA, fp32 on CPU
 ):
     ("A `StableDiffusionPipeline` with a DDIM scheduler: 'toy', 'random-tiny', 'random-sd15', a hub id or a local "
      "folder.")
@@ -182,12 +187,29 @@ def load_pipe(
             raise _hub_error(model, e) from None
         raise
     pipe.scheduler = DDIMScheduler.from_config(pipe.scheduler.config)
-    with _quiet(): return pipe.to(device)
+    with _quiet(): pipe = pipe.to(device)
+    if device.type == "cpu" and path is not TOY_DIR: warnings.warn(cpu_warning(pipe))
+    return pipe
 
 # %% ../nbs/00_core.ipynb #0fc44b1b
 def vae_factor(pipe) -> int:
     "How much the VAE shrinks each side: 8 for SD, 4 for the embedded model."
     return 2**(len(pipe.vae.config.block_out_channels) - 1)
+
+def native_size(pipe) -> int:
+    "The image side the model was made for: 512 for SD 1.x and 2.x base, 768 for SD 2.x v-prediction, 64 for 'toy'."
+    return pipe.unet.config.sample_size*vae_factor(pipe)
+
+# %% ../nbs/00_core.ipynb #1e8bc6dc
+def is_toy(pipe) -> bool:
+    "Whether `pipe` is the embedded shapes-world model."
+    p = getattr(pipe, "name_or_path", None) or pipe.config.get("_name_or_path", "")
+    try: return Path(str(p)).resolve() == TOY_DIR.resolve()
+    except Exception: return False
+
+def is_random(pipe) -> bool:
+    "Whether `pipe` has random weights (`random_pipe`): SD's code path, pictures that mean nothing."
+    return getattr(pipe, "diffedit_random", None) is not None
 
 # %% ../nbs/00_core.ipynb #bf2d56d9
 def _to_pil(x):
@@ -379,3 +401,50 @@ class CountCalls:
         self.handle = self.module.register_forward_pre_hook(self._hook, with_kwargs=True)
         return self
     def __exit__(self, *exc): self.handle.remove()
+
+# %% ../nbs/00_core.ipynb #3cc292b9
+SD_HINT = "DIFFEDIT_MODEL=runwayml/stable-diffusion-v1-5 jupyter lab"   # the one line that runs the pages on SD
+
+def edit_rows(steps:int=50, encode_ratio:float=0.9, n:int=10) -> int:
+    "UNet rows of one DiffEdit edit: the mask's 2n, the encoding's r·steps, the guided decoding's 2·r·steps."
+    return 2*n + 3*round(encode_ratio*steps)
+
+@torch.no_grad()
+def unet_seconds(pipe, rows:int=2) -> float:
+    "Seconds of one UNet call of `rows` rows at the model's own size, timed after a warm-up call."
+    import time
+    h = pipe.unet.config.sample_size
+    x = torch.zeros(rows, pipe.unet.config.in_channels, h, h, device=pipe.device, dtype=pipe.unet.dtype)
+    emb = torch.zeros(rows, 77, pipe.unet.config.cross_attention_dim, device=pipe.device, dtype=pipe.unet.dtype)
+    sync = torch.cuda.synchronize if pipe.device.type == "cuda" else (lambda: None)
+    pipe.unet(x, 500, encoder_hidden_states=emb); sync()
+    t0 = time.perf_counter(); pipe.unet(x, 500, encoder_hidden_states=emb); sync()
+    return time.perf_counter() - t0
+
+# %% ../nbs/00_core.ipynb #b4028e18
+def cpu_warning(pipe) -> str:
+    "One line for Stable Diffusion on a CPU: a UNet call timed here, and what one edit will take."
+    s = unet_seconds(pipe, 2)
+    return (f"Stable Diffusion on the CPU: one UNet call of 2 rows took {s:.1f} s here, so one 50-step DiffEdit edit "
+            f"({edit_rows()} rows) takes about {s/2*edit_rows()/60:.0f} min; on a CUDA GPU it takes seconds.")
+
+def _record_peak(path):
+    "Append this process's peak CUDA memory (GB) to `path` when it ends (set by bench/gpu_notebooks.sh)."
+    import atexit
+    def write():
+        with open(path, "a") as f: f.write(f"{torch.cuda.max_memory_allocated()/2**30:.2f} GB peak\n")
+    atexit.register(write)
+
+def notebook_setup(pipe, rows:int=0):
+    "What a page prints first: on the embedded model, how to run it on SD; elsewhere, device, dtype and its time."
+    if is_toy(pipe):
+        print(f"Executed on the embedded model ({native_size(pipe)}×{native_size(pipe)} shapes-world scenes, CPU). "
+              f"The lesson's own examples on Stable Diffusion, on a GPU: {SD_HINT}")
+        return
+    s = unet_seconds(pipe, 2)/2
+    name = pipe.config.get("_name_or_path") or f"random-{getattr(pipe, 'diffedit_random', '')}"
+    print(f"{name} on {pipe.device} in {str(pipe.unet.dtype).removeprefix('torch.')}, "
+          f"{native_size(pipe)}×{native_size(pipe)}: a UNet row takes {s*1e3:.0f} ms here; this page's "
+          f"~{rows:,} rows take about {max(1, round(s*rows/60))} min" + (" (random weights: the pictures mean nothing)"
+                                                                        if is_random(pipe) else ""))
+    if pipe.device.type == "cuda" and os.environ.get("DIFFEDIT_PEAK_FILE"): _record_peak(os.environ["DIFFEDIT_PEAK_FILE"])
