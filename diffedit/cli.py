@@ -73,6 +73,7 @@ def toy_size() -> int:
     u, v = (json.loads((TOY_DIR/d/"config.json").read_text()) for d in ("unet", "vae"))
     return u["sample_size"]*2**(len(v["block_out_channels"]) - 1)
 
+# %% ../nbs/13_cli.ipynb #6fc49a4e
 def fit_toy(img:Image.Image, keep_size:bool=False) -> Image.Image:
     "`img` at the embedded model's size, with a warning that says what the model knows, unless it is that size already."
     s = toy_size()

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #14ffeac4
 from __future__ import annotations
-import contextlib, io, math, os, warnings
+import contextlib, functools, io, math, os, warnings
 from pathlib import Path
 import numpy as np
 import torch
@@ -15,7 +15,8 @@ __all__ = ['PKG_DIR', 'MODELS_DIR', 'TOKENIZER_DIR', 'TOY_DIR', 'RANDOM_SIZES', 
            'clip_tokenizer', 'sd_scheduler', 'random_pipe', 'sd15_param_counts', 'load_pipe', 'vae_factor',
            'native_size', 'is_toy', 'is_random', 'load_image', 'encode_text', 'images_to_tensor', 'tensor_to_images',
            'encode_image', 'decode_latents', 'show_images', 'overlay', 'print_table', 'check_unit', 'check_int',
-           'check_scale', 'check_prompts', 'CountCalls', 'edit_rows', 'unet_seconds', 'cpu_warning', 'notebook_setup']
+           'check_scale', 'check_prompts', 'CountCalls', 'edit_rows', 'unet_seconds', 'cpu_warning', 'notebook_setup',
+           'oom_hint']
 
 # %% ../nbs/00_core.ipynb #274c2cd2
 PKG_DIR = Path(__file__).parent if "__file__" in globals() else Path("../diffedit").resolve()
@@ -448,3 +449,18 @@ def notebook_setup(pipe, rows:int=0):
           f"~{rows:,} rows take about {max(1, round(s*rows/60))} min" + (" (random weights: the pictures mean nothing)"
                                                                         if is_random(pipe) else ""))
     if pipe.device.type == "cuda" and os.environ.get("DIFFEDIT_PEAK_FILE"): _record_peak(os.environ["DIFFEDIT_PEAK_FILE"])
+
+# %% ../nbs/00_core.ipynb #843d8cca
+def oom_hint(lower:str):
+    "Decorator: a CUDA out-of-memory error inside the function is raised again with what to `lower`, in one line."
+    def deco(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            try: return fn(*args, **kwargs)
+            except torch.cuda.OutOfMemoryError as e:
+                if "diffedit:" in str(e): raise                          # already explained by an inner call
+                raise torch.cuda.OutOfMemoryError(f"diffedit: the GPU ran out of memory in `{fn.__name__}`: lower "
+                                                  f"{lower}; `pipe.enable_attention_slicing()` also trades speed for "
+                                                  "memory.") from None
+        return wrapper
+    return deco

@@ -11,7 +11,7 @@ import torch
 from PIL import Image
 from .core import encode_image, encode_text, decode_latents, load_image, vae_factor
 from .ddim import q_sample
-from .core import check_unit, check_int, check_prompts, check_scale
+from .core import check_unit, check_int, check_prompts, check_scale, oom_hint
 from .guidance import denoise, ddim_levels, default_guidance, get_rule, get_schedule, max_steps
 from .mask import diffedit_mask, Mask
 from .inversion import ddim_invert, encode_steps, Inversion
@@ -78,6 +78,7 @@ def mask_from_user(pipe, mask, img, k):
 PAPER = dict(threshold=0.5, clamp=None, fill=False, invert_at="current")   # the paper's recipe, read literally
 
 @torch.no_grad()
+@oom_hint("`n` (the mask's 2n UNet rows in one batch), the number of queries per call, or the image's size")
 def diffedit(
     pipe,                            # a `StableDiffusionPipeline` from `load_pipe`
     image,                           # path, URL, PIL image or array; any mode and size
@@ -147,6 +148,7 @@ def recipe(paper:bool=False, **changes) -> dict:
 
 # %% ../nbs/09_edit.ipynb #b9bf963f
 @torch.no_grad()
+@oom_hint("the image's size")
 def sdedit(
     pipe,                            # a `StableDiffusionPipeline` from `load_pipe`
     image,                           # path, URL, PIL image or array

@@ -8,7 +8,7 @@ import numpy as np
 import torch
 from scipy.ndimage import binary_dilation
 from tqdm.auto import tqdm
-from .core import encode_image, encode_text, decode_latents
+from .core import encode_image, encode_text, decode_latents, native_size
 import itertools
 from .toy import (make_scene, SHAPES, COLORS, BACKGROUNDS, TEST_SEED0, caption, judge_color, judge_shape,
                           changed_region)
@@ -26,17 +26,18 @@ __all__ = ['EVAL_SEED0', 'TUNE_SEED0', 'METRICS', 'edit_cases', 'psnr', 'color_s
 EVAL_SEED0 = TEST_SEED0 + 10_000   # the scenes the findings are reported on
 TUNE_SEED0 = TEST_SEED0 + 20_000   # the scenes the defaults were chosen on
 
-def edit_cases(kind:str="color", n:int=20, seed0:int=EVAL_SEED0):
-    "`n` edits of unseen scenes: (source scene, target overrides, target scene); `kind` 'color' or 'shape'."
+def edit_cases(kind:str="color", n:int=20, seed0:int=EVAL_SEED0, size:int=64):
+    ("`n` edits of unseen scenes drawn at `size` px: (source scene, target overrides, target scene); `kind` 'color' "
+     "or 'shape'.")
     if kind not in ("color", "shape"): raise ValueError(f"`kind` must be 'color' or 'shape', got {kind!r}")
     out = []
     for k in range(n):
         seed = seed0 + k
-        src = make_scene(seed)
+        src = make_scene(seed, size=size)
         rng = np.random.default_rng(seed)
         choices = [v for v in (COLORS if kind == "color" else SHAPES) if v != getattr(src, kind)]
         t = {kind: choices[rng.integers(len(choices))]}
-        out.append((src, t, make_scene(seed, **t)))
+        out.append((src, t, make_scene(seed, size=size, **t)))
     return out
 
 def psnr(a, b, where=None) -> float:
@@ -88,14 +89,15 @@ def evaluate_edits(pipe, kind:str="color", n:int=20, encode_ratios=(0.5, 0.6, 0.
                    methods=("diffedit", "sdedit"), seed0:int=EVAL_SEED0, paper:bool=False, progress:bool=True,
                    keep_images:bool=False, **changes):
     """Edit `n` unseen scenes per ratio with each method and score them against the ground truth; one row per edit.
-    DiffEdit uses `recipe(paper, **changes)` (threshold, clamp, fill, invert_at)."""
+    DiffEdit uses `recipe(paper, **changes)` (threshold, clamp, fill, invert_at). The scenes are drawn at the model's
+    own size (`native_size`): 64 px for the embedded model, 512 for SD."""
     g = default_guidance(pipe) if guidance_scale is None else guidance_scale
     opt = recipe(paper, **changes)
     rows, unc = [], encode_text(pipe, "")
-    for src, t, tgt in tqdm(edit_cases(kind, n, seed0), disable=not progress, desc=f"{kind} edits"):
+    for src, t, tgt in tqdm(edit_cases(kind, n, seed0, native_size(pipe)), disable=not progress, desc=f"{kind} edits"):
         x0 = encode_image(pipe, src.image)
         rt = decode_latents(pipe, x0)[0]
-        base = dict(kind=kind, seed=src.seed, target=tgt.caption)
+        base = dict(kind=kind, seed=src.seed, size=src.image.width, target=tgt.caption)
         if "diffedit" in methods:
             m = diffedit_mask(pipe, src.image, tgt.caption, src.caption, n=n_mask, strength=mask_strength,
                               threshold=opt["threshold"], clamp=opt["clamp"], fill=opt["fill"], seed=seed, latents=x0)

@@ -51,7 +51,7 @@ def _scene_edit(seed, size, source:dict, target:dict):
     "Scene `seed` drawn with `source`'s attributes, and the same scene changed by `target`: the ground truth."
     src = make_scene(seed, size=size, **source)
     tgt = make_scene(seed, size=size, **{**source, **target})
-    return Edit(f"{' '.join(source.values())} → {' '.join(target.values())}", tgt.caption, src.caption,
+    return Edit(f"{' '.join(source.values()) or src.color} → {' '.join(target.values())}", tgt.caption, src.caption,
                 scene=src, target=tgt)
 
 def _sd_edits():
@@ -84,6 +84,7 @@ class Examples:
     prompt: str                   # the rescales' prompt (the lesson: an astronaut riding a horse)
     decay_prompt: str             # the decaying guidance's prompt (the lesson: a dog)
     edits: list                   # `Edit`s: the paper's figures and photos on SD, scenes with ground truth on 'toy'
+    figure: Edit                  # the edit the paper page draws its Figure 2 with (SD: the horse → the zebra)
     quick: bool = False           # random weights: fewer steps and items, the pictures mean nothing
     drawn: dict = field(default_factory=dict, repr=False)
 
@@ -111,6 +112,7 @@ def examples(pipe) -> Examples:
     size, quick = native_size(pipe), is_random(pipe)
     if is_toy(pipe):
         return Examples(False, size, 50, default_guidance(pipe), "a red circle on stripes", "a blue triangle on checks",
-                        _toy_edits(size))
+                        _toy_edits(size), _scene_edit(TEST_SEED0 + 50_000, size, {}, {"color": "red"}))
+    edits = _sd_edits()
     return Examples(True, size, 10 if quick else 50, 7.5, "a photograph of an astronaut riding a horse",
-                    "a photograph of a black dog", _sd_edits(), quick)
+                    "a photograph of a black dog", edits, edits[0], quick)

@@ -8,14 +8,14 @@ import math
 import numpy as np
 import torch
 from tqdm.auto import tqdm
-from .core import encode_text, decode_latents, vae_factor, TOY_DIR, check_scale
+from .core import encode_text, decode_latents, vae_factor, check_scale, is_toy, oom_hint
 from .ddim import ddim_step
 
 # %% auto #0
 __all__ = ['RULES', 'SCHEDULES', 'CLEAN', 'cfg', 'rescale_update', 'rescale_pred', 'rescale_both', 'rescale_std', 'get_rule',
            'constant', 'linear', 'cosine', 'interval', 'get_schedule', 'alpha_bar', 'max_steps', 'ddim_levels',
            'is_vpred', 'eps_of', 'guided_eps_of', 'unet_eps', 'guided_eps', 'guided_ddim_step', 'step_function',
-           'set_step_function', 'denoise', 'is_toy', 'default_guidance', 'initial_noise', 'text_to_image']
+           'set_step_function', 'denoise', 'default_guidance', 'initial_noise', 'text_to_image', 'centre_crop']
 
 # %% ../nbs/04_guidance.ipynb #ab3518c0
 def _norm(x):
@@ -63,15 +63,20 @@ def get_rule(rule):
     return RULES[rule]
 
 # %% ../nbs/04_guidance.ipynb #b0c70dfe
-def constant(g:float): return lambda i, n: g
+def constant(g:float):
+    "g at every step."
+    return lambda i, n: g
 
 def linear(g:float, g_end:float=1.0):
+    "From g at the first step down to `g_end` at the last, in a straight line."
     return lambda i, n: g + (g_end - g)*i/max(n - 1, 1)
 
 def cosine(g:float, g_end:float=1.0):
+    "From g down to `g_end` along half a cosine: slow at both ends."
     return lambda i, n: g_end + (g - g_end)*0.5*(1 + math.cos(math.pi*i/max(n - 1, 1)))
 
 def interval(g:float, lo:float=0.2, hi:float=0.7):
+    "g in the middle band of the run (`lo`–`hi` of the way), 1 (no guidance) elsewhere."
     return lambda i, n: g if lo <= (i + 0.5)/n < hi else 1.0
 
 SCHEDULES = dict(constant=constant, linear=linear, cosine=cosine, interval=interval)
@@ -192,15 +197,8 @@ def denoise(
     return x
 
 # %% ../nbs/04_guidance.ipynb #23eefecc
-def is_toy(pipe) -> bool:
-    "Whether `pipe` is the embedded shapes-world model."
-    from pathlib import Path
-    p = getattr(pipe, "name_or_path", None) or pipe.config.get("_name_or_path", "")
-    try: return Path(str(p)).resolve() == TOY_DIR.resolve()
-    except Exception: return False
-
 def default_guidance(pipe) -> float:
-    "The guidance scale that suits the model: 5 for the embedded model, 7.5 (SD's) otherwise."
+    "The guidance scale that suits the model: 5 for the embedded model (`is_toy`), 7.5 (SD's) otherwise."
     return 5.0 if is_toy(pipe) else 7.5
 
 # %% ../nbs/04_guidance.ipynb #268246a4
@@ -212,6 +210,7 @@ def initial_noise(pipe, n:int, seed:int=0, height:int|None=None, width:int|None=
     return z.to(pipe.device, pipe.unet.dtype)
 
 # %% ../nbs/04_guidance.ipynb #d6d1a66e
+@oom_hint("the number of prompts per call (2 UNet rows each) or `height`/`width`")
 def text_to_image(
     pipe,                            # a `StableDiffusionPipeline` from `load_pipe`
     prompts,                         # a prompt or a list of prompts
@@ -236,3 +235,10 @@ def text_to_image(
     x = denoise(pipe, initial_noise(pipe, len(prompts), seed, height, width), cond, uncond, levels=levels,
                 guidance_scale=g, rule=rule_f, schedule=schedule, progress=progress)
     return (decode_latents(pipe, x), x) if return_latents else decode_latents(pipe, x)
+
+# %% ../nbs/04_guidance.ipynb #6d2fad8d
+def centre_crop(img, frac:float=0.5, zoom:int=3):
+    "The centre `frac` of a PIL image, enlarged `zoom`× with nearest-neighbour pixels (each pixel stays visible)."
+    w, h = img.size; cw, ch = int(w*frac), int(h*frac)
+    box = ((w - cw)//2, (h - ch)//2, (w - cw)//2 + cw, (h - ch)//2 + ch)
+    return img.crop(box).resize((cw*zoom, ch*zoom), resample=0)

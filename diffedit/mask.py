@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 import torch.nn.functional as F
-from .core import encode_image, encode_text, load_image, vae_factor, check_unit, check_int, check_prompts
+from .core import encode_image, encode_text, load_image, vae_factor, check_unit, check_int, check_prompts, oom_hint
 from .ddim import q_sample
 from .guidance import unet_eps, cfg
 
@@ -107,6 +107,7 @@ def _check_mask_args(query, reference, n, strength, threshold, smooth, dilate, c
 
 # %% ../nbs/07_mask.ipynb #8c314935
 @torch.no_grad()
+@oom_hint("`n` (2n UNet rows in one batch) or the number of queries per call")
 def diffedit_mask(
     pipe,                                # a `StableDiffusionPipeline` from `load_pipe`
     image,                               # path, URL, PIL image or array

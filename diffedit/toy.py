@@ -117,7 +117,8 @@ def edit_region(seed:int, src:Scene|None=None, **target) -> np.ndarray:
     ("Ground-truth region of the edit of scene `seed` to `target` (shape/color/background overrides): "
      "old ∪ new object.")
     src = src or make_scene(seed)
-    tgt = make_scene(seed, **{k: target.get(k, getattr(src, k)) for k in ("shape", "color", "background")})
+    tgt = make_scene(seed, size=src.image.width,
+                     **{k: target.get(k, getattr(src, k)) for k in ("shape", "color", "background")})
     return src.mask | tgt.mask
 
 # %% ../nbs/02_toy_world.ipynb #d61846f6
