@@ -74,9 +74,10 @@ def mask_from_user(pipe, mask, img, k):
     lat = lat.expand(k, -1, -1)
     return Mask(lat, np.repeat(big[None], k, 0), lat.float(), lat.float(), 0.5)
 
-# %% ../nbs/09_edit.ipynb #5065c14e
+# %% ../nbs/09_edit.ipynb #332b552f
 PAPER = dict(threshold=0.5, clamp=None, fill=False, invert_at="current")   # the paper's recipe, read literally
 
+# %% ../nbs/09_edit.ipynb #5065c14e
 @torch.no_grad()
 @oom_hint("`n` (the mask's 2n UNet rows in one batch), the number of queries per call, or the image's size")
 def diffedit(
