@@ -1,7 +1,7 @@
 """Checks of the offline docs in _site/.
 
 Without a browser, on the HTML files: every link between pages stays in the local site (no link to the published
-site's address, no link to a page or file that is not there).
+site's address, none to a notebook `.ipynb` rather than its page, none to a page, file or anchor that is not there).
 In headless Chromium (Debian: `apt-get install chromium`), on each page as it is shown: it loads and has its title
 and heading, every image shows, equations are typeset (no raw `$$`, `\\(`, `\\[` left in the text), no raw '#|'
 directive, no character that needs an emoji font. A screenshot of each page goes to _site/_screens/.
@@ -22,16 +22,28 @@ def site_url():
     m = re.search(r'site-url:\s*"?([^"\s]+)', (root/"nbs"/"nbdev.yml").read_text())
     return m.group(1).rstrip("/") + "/" if m else None
 
+_ids = {}
+def page_ids(page:Path) -> set:
+    "The ids (and old-style names) a page's links can point at with #anchor."
+    if page not in _ids:
+        _ids[page] = set(map(unescape, re.findall(r'\s(?:id|name)="([^"]+)"', page.read_text(encoding="utf-8"))))
+    return _ids[page]
+
 def link_problems(page:Path, html:str) -> list:
-    "Links of `page` that leave the local site for a page of it, or point at a local file that is not there."
+    """Links of `page` that leave the local site for a page of it, point at a notebook (`.ipynb`: on the site, links
+    go to pages), at a local file that is not there, or at an anchor its page does not have."""
     url, bad = site_url(), []
     for href in re.findall(r'<a\s[^>]*?href="([^"]+)"', html):
         href = unescape(href)
-        if url and href.startswith(url): bad.append(f"link to the published site: {href}")
-        elif re.match(r"^[a-z][a-z0-9+.-]*:", href, re.I) or href.startswith(("#", "//")): continue    # other sites, mailto:, anchors
-        else:
-            target = (page.parent/unquote(href.split("#")[0].split("?")[0])).resolve()
-            if not target.exists(): bad.append(f"broken link: {href}")
+        if url and href.startswith(url): bad.append(f"link to the published site: {href}"); continue
+        if re.match(r"^[a-z][a-z0-9+.-]*:", href, re.I) or href.startswith("//"): continue    # other sites, mailto:
+        path, _, anchor = href.partition("#")
+        path = unquote(path.split("?")[0])
+        if path.endswith(".ipynb"): bad.append(f"link to a notebook, not its page: {href}"); continue
+        target = (page.parent/path).resolve() if path else page.resolve()
+        if not target.exists(): bad.append(f"broken link: {href}")
+        elif anchor and target.suffix == ".html" and not {anchor, unquote(anchor)} & page_ids(target):
+            bad.append(f"no such anchor: {href}")
     return bad
 
 def visible_text(dom:str) -> str:
