@@ -269,11 +269,15 @@ def load_image(x, size=None, multiple:int=8, max_side:int=4096) -> Image.Image:
 # %% ../nbs/00_core.ipynb #c49d5c3c
 @torch.no_grad()
 def encode_text(pipe, prompts) -> torch.Tensor:
-    "Text-encoder hidden states (B×77×D) for a prompt or a list of prompts ('' is the unconditional ∅)."
+    ("Text-encoder hidden states (B×77×D) for a prompt or a list of prompts ('' is the unconditional ∅); a prompt "
+     "over 77 tokens is cut there, with a warning.")
     if isinstance(prompts, str): prompts = [prompts]
     if not isinstance(prompts, (list, tuple)) or not prompts or not all(isinstance(p, str) for p in prompts):
         raise TypeError(f"`prompts` must be a string or a non-empty list of strings, got {prompts!r}")
     tok = pipe.tokenizer
+    long = [p for p in prompts if len(tok(p, verbose=False).input_ids) > tok.model_max_length]
+    if long: warnings.warn(f"`prompts`: {len(long)} prompt(s) longer than CLIP's {tok.model_max_length} tokens; only "
+                           f"the first {tok.model_max_length} are read (e.g. {long[0][:60]!r}…)")
     ids = tok(list(prompts), padding="max_length", max_length=tok.model_max_length, truncation=True,
               return_tensors="pt").input_ids
     return pipe.text_encoder(ids.to(pipe.device))[0].to(pipe.unet.dtype)

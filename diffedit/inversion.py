@@ -15,7 +15,8 @@ __all__ = ['encode_steps', 'Inversion', 'ddim_invert', 'reconstruction_error']
 
 # %% ../nbs/08_inversion.ipynb #892fbaa6
 def encode_steps(steps:int, encode_ratio:float) -> int:
-    "How many of `steps` DDIM steps the encoding ratio covers (50 steps, r = 0.8 → 40)."
+    ("How many of `steps` DDIM steps the encoding ratio covers (50 steps, r = 0.8 → 40), rounded to the nearest: "
+     "r × steps = 27.5 gives 28 here, where diffusers' pipeline floors to 27; the nearest is closest to the r asked for.")
     check_int(steps, "steps", 1, 1000); check_unit(encode_ratio, "encode_ratio", lo_open=True)
     k = int(round(encode_ratio*steps))
     if k < 1: raise ValueError(f"`encode_ratio` × `steps` must give at least one step, got {encode_ratio} × {steps}")
@@ -60,6 +61,10 @@ def ddim_invert(
     keeps the trajectory. `eps_at`: each step's noise is predicted at the level it goes to ("next", diffusers') or
     comes from ("current")."""
     k = encode_steps(steps, encode_ratio); check_scale(guidance_scale)
+    if not isinstance(latents, torch.Tensor) or latents.ndim != 4:
+        raise ValueError(f"`latents` must be a B×C×h×w tensor (`encode_image`), got {type(latents).__name__} "
+                         f"{tuple(getattr(latents, 'shape', ()))}")
+    if not torch.isfinite(latents).all(): raise ValueError("`latents` holds NaN or infinite values")
     up = ddim_levels(pipe, steps)[::-1][:k + 1]                  # CLEAN, 1, 21, … (SD, 50 steps)
     cond = encode_text(pipe, prompt) if cond is None else cond     # cond: `prompt` already encoded by the caller
     uncond = encode_text(pipe, "") if prompt and guidance_scale != 1 else None

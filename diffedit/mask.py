@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 import torch.nn.functional as F
-from .core import encode_image, encode_text, load_image, vae_factor, check_unit, check_int, check_prompts, oom_hint
+from .core import encode_image, encode_text, load_image, vae_factor, check_unit, check_int, check_prompts, check_scale, oom_hint
 from .ddim import q_sample
 from .guidance import unet_eps, cfg
 
@@ -91,7 +91,7 @@ def noise_diff(pipe, latents, query_emb, ref_emb, *, n:int=10, strength:float=0.
     return (eps[1:K+1] - eps[:1]).abs().mean((1, 2))
 
 # %% ../nbs/07_mask.ipynb #a74bfb4f
-def _check_mask_args(query, reference, n, strength, threshold, smooth, dilate, clamp) -> list:
+def _check_mask_args(query, reference, n, strength, threshold, smooth, dilate, clamp, seed=0, guidance_scale=None) -> list:
     "`diffedit_mask`'s argument checks, before any heavy work; returns the queries as a list."
     qs = check_prompts(query)
     if not isinstance(reference, str): raise ValueError(f"`reference` must be a string ('' for ∅), got {reference!r}")
@@ -99,7 +99,8 @@ def _check_mask_args(query, reference, n, strength, threshold, smooth, dilate, c
     check_unit(threshold, "threshold")
     if not (isinstance(smooth, (int, float)) and 0 <= smooth <= 8):
         raise ValueError(f"`smooth` must be a number in [0, 8], got {smooth!r}")
-    check_int(dilate, "dilate", 0, 16)
+    check_int(dilate, "dilate", 0, 16); check_int(seed, "seed", 0)
+    if guidance_scale is not None: check_scale(guidance_scale)
     if clamp is not None and not (isinstance(clamp, (int, float)) and not isinstance(clamp, bool)
                                   and 1 <= clamp <= 100):
         raise ValueError(f"`clamp` must be None or a number in [1, 100], got {clamp!r}")
@@ -130,7 +131,7 @@ def diffedit_mask(
     """DiffEdit step 1: masks of where `image` must change to match each `query` rather than `reference`
     (∅ by default). The map |ε_Q − ε_R| is clipped at `clamp` × its mean (None: not clipped), rescaled to [0, 1]
     and cut at `threshold`; `fill` fills the mask's holes."""
-    qs = _check_mask_args(query, reference, n, strength, threshold, smooth, dilate, clamp)
+    qs = _check_mask_args(query, reference, n, strength, threshold, smooth, dilate, clamp, seed, guidance_scale)
     f = vae_factor(pipe)
     if latents is None:
         img = load_image(image, multiple=f)

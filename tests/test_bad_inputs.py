@@ -72,15 +72,18 @@ API = [
     ("diffedit_mask", dict(strength=0.0), "strength"), ("diffedit_mask", dict(strength=1.0), "strength"),
     ("diffedit_mask", dict(threshold=2.0), "threshold"), ("diffedit_mask", dict(smooth=9.0), "smooth"),
     ("diffedit_mask", dict(dilate=-1), "dilate"), ("diffedit_mask", dict(clamp=0.5), "clamp"),
+    ("diffedit_mask", dict(guidance_scale=inf), "guidance_scale"), ("diffedit_mask", dict(guidance_scale=nan), "guidance_scale"),
+    ("diffedit_mask", dict(guidance_scale="7"), "guidance_scale"), ("diffedit_mask", dict(seed=-1), "seed"),
     # ddim_invert(pipe, latents, ...)
     ("ddim_invert", dict(steps=0), "steps"), ("ddim_invert", dict(steps=1000), "steps"), ("ddim_invert", dict(steps=2.5), "steps"),
     ("ddim_invert", dict(encode_ratio=0.0), "encode_ratio"), ("ddim_invert", dict(encode_ratio=1.5), "encode_ratio"),
     ("ddim_invert", dict(guidance_scale=-1.0), "guidance_scale"), ("ddim_invert", dict(eps_at="later"), "eps_at"),
+    ("ddim_invert", dict(latents=torch.full((1, 4, 8, 8), nan)), "latents"), ("ddim_invert", dict(latents=torch.zeros(4, 8, 8)), "latents"),
     # text_to_image(pipe, prompts, ...)
     ("text_to_image", dict(steps=0), "steps"), ("text_to_image", dict(steps=1000), "steps"),
     ("text_to_image", dict(guidance_scale=-1.0), "guidance_scale"), ("text_to_image", dict(guidance_scale=nan), "guidance_scale"),
     ("text_to_image", dict(rule="louder"), "rule"), ("text_to_image", dict(schedule="zigzag"), "schedule"),
-    ("text_to_image", dict(prompts=[]), "prompts"),
+    ("text_to_image", dict(prompts=[]), "prompts"), ("text_to_image", dict(guidance_scale="7"), "guidance_scale"),
 ]
 
 def call(pipe, image, fn, kw):
@@ -92,7 +95,7 @@ def call(pipe, image, fn, kw):
         return lambda: diffedit(pipe, img, kw.pop("query", Q), kw.pop("reference", ""), **{"steps": 4, "n": 2, **kw})
     if fn == "sdedit": return lambda: sdedit(pipe, img, kw.pop("query", Q), **{"steps": 4, **kw})
     if fn == "diffedit_mask": return lambda: diffedit_mask(pipe, img, kw.pop("query", Q), kw.pop("reference", ""), **{"n": 2, **kw})
-    if fn == "ddim_invert": return lambda: ddim_invert(pipe, torch.zeros(1, 4, 8, 8), **{"steps": 4, **kw})
+    if fn == "ddim_invert": return lambda: ddim_invert(pipe, kw.pop("latents", torch.zeros(1, 4, 8, 8)), **{"steps": 4, **kw})
     if fn == "text_to_image": return lambda: text_to_image(pipe, kw.pop("prompts", Q), **{"steps": 4, **kw})
     raise KeyError(fn)
 
@@ -230,3 +233,10 @@ def test_command_process(files):
     assert r.returncode == 2 and len(r.stderr.splitlines()) == 1 and "IMAGE" in r.stderr and "Traceback" not in r.stderr, r.stderr
     r = subprocess.run(cmd + ["--debug"], capture_output=True, text=True, env=env)
     assert r.returncode == 1 and "Traceback" in r.stderr, r.stderr
+
+
+def test_long_prompt_is_cut_with_a_warning(pipe):
+    "CLIP reads 77 tokens: a longer prompt is cut there, and the caller is told, before any UNet call."
+    from diffedit.core import encode_text
+    with pytest.warns(UserWarning, match="longer than CLIP's 77 tokens"): e = encode_text(pipe, "a red circle " * 300)
+    assert e.shape[:2] == (1, 77)

@@ -12,7 +12,7 @@ QUOTED = {"05_paper": {"30.5", "23.6", "26.4"},                       # the pape
           "02_toy_world": {"0.79"},                                   # π/4, a circle's share of its box
           "07_mask": {"0.56", "0.77", "0.90", "0.01"},                # read off the figure's titles above
           "08_inversion": {"7.5"},                                    # diffusers' pipeline's guidance scale
-          "index": {"9.0"}}                                           # the demo's time in the results file named there
+          "index": {"9.0", "4.1", "12.0", "6.9"}}                     # the demo's time (results file), a busy run's load
 SKIP = r"(§|SD[ -]|Python ≥ |v)$"                                    # section numbers, model and software versions
 NUM = re.compile(r"(?<![\w.])(\d+\.\d+)(?![\w.]|\.\d)")
 
