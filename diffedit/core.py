@@ -12,10 +12,10 @@ from PIL import Image
 
 # %% auto #0
 __all__ = ['PKG_DIR', 'MODELS_DIR', 'TOKENIZER_DIR', 'TOY_DIR', 'RANDOM_SIZES', 'SD_HINT', 'default_model', 'default_device',
-           'clip_tokenizer', 'sd_scheduler', 'random_pipe', 'sd15_param_counts', 'load_pipe', 'vae_factor',
-           'native_size', 'is_toy', 'is_random', 'load_image', 'encode_text', 'images_to_tensor', 'tensor_to_images',
-           'encode_image', 'decode_latents', 'show_images', 'overlay', 'print_table', 'check_unit', 'check_int',
-           'check_scale', 'check_prompts', 'CountCalls', 'edit_rows', 'unet_seconds', 'cpu_warning', 'notebook_setup',
+           'clip_tokenizer', 'sd_scheduler', 'random_pipe', 'sd15_param_counts', 'edit_rows', 'unet_seconds',
+           'cpu_warning', 'load_pipe', 'vae_factor', 'native_size', 'is_toy', 'is_random', 'load_image', 'encode_text',
+           'images_to_tensor', 'tensor_to_images', 'encode_image', 'decode_latents', 'show_images', 'overlay',
+           'print_table', 'check_unit', 'check_int', 'check_scale', 'check_prompts', 'CountCalls', 'notebook_setup',
            'oom_hint']
 
 # %% ../nbs/00_core.ipynb #274c2cd2
@@ -157,6 +157,29 @@ def _model_path(model:str):
         raise FileNotFoundError(f"`model` {model!r} is neither an existing folder "
                                 "nor a hub id of the form 'owner/name'")
     return model
+
+# %% ../nbs/00_core.ipynb #1b8c7775
+def edit_rows(steps:int=50, encode_ratio:float=0.9, n:int=10) -> int:
+    "UNet rows of one DiffEdit edit: the mask's 2n, the encoding's r·steps, the guided decoding's 2·r·steps."
+    return 2*n + 3*round(encode_ratio*steps)
+
+@torch.no_grad()
+def unet_seconds(pipe, rows:int=2) -> float:
+    "Seconds of one UNet call of `rows` rows at the model's own size, timed after a warm-up call."
+    import time
+    h = pipe.unet.config.sample_size
+    x = torch.zeros(rows, pipe.unet.config.in_channels, h, h, device=pipe.device, dtype=pipe.unet.dtype)
+    emb = torch.zeros(rows, 77, pipe.unet.config.cross_attention_dim, device=pipe.device, dtype=pipe.unet.dtype)
+    sync = torch.cuda.synchronize if pipe.device.type == "cuda" else (lambda: None)
+    pipe.unet(x, 500, encoder_hidden_states=emb); sync()
+    t0 = time.perf_counter(); pipe.unet(x, 500, encoder_hidden_states=emb); sync()
+    return time.perf_counter() - t0
+
+def cpu_warning(pipe) -> str:
+    "One line for Stable Diffusion on a CPU: a UNet call timed here, and what one edit will take."
+    s = unet_seconds(pipe, 2)
+    return (f"Stable Diffusion on the CPU: one UNet call of 2 rows took {s:.1f} s here, so one 50-step DiffEdit edit "
+            f"({edit_rows()} rows) takes about {s/2*edit_rows()/60:.0f} min; on a CUDA GPU it takes seconds.")
 
 # %% ../nbs/00_core.ipynb #b1dba55a
 def load_pipe(
@@ -410,29 +433,7 @@ class CountCalls:
 # %% ../nbs/00_core.ipynb #3cc292b9
 SD_HINT = "DIFFEDIT_MODEL=runwayml/stable-diffusion-v1-5 jupyter lab"   # the one line that runs the pages on SD
 
-def edit_rows(steps:int=50, encode_ratio:float=0.9, n:int=10) -> int:
-    "UNet rows of one DiffEdit edit: the mask's 2n, the encoding's r·steps, the guided decoding's 2·r·steps."
-    return 2*n + 3*round(encode_ratio*steps)
-
-@torch.no_grad()
-def unet_seconds(pipe, rows:int=2) -> float:
-    "Seconds of one UNet call of `rows` rows at the model's own size, timed after a warm-up call."
-    import time
-    h = pipe.unet.config.sample_size
-    x = torch.zeros(rows, pipe.unet.config.in_channels, h, h, device=pipe.device, dtype=pipe.unet.dtype)
-    emb = torch.zeros(rows, 77, pipe.unet.config.cross_attention_dim, device=pipe.device, dtype=pipe.unet.dtype)
-    sync = torch.cuda.synchronize if pipe.device.type == "cuda" else (lambda: None)
-    pipe.unet(x, 500, encoder_hidden_states=emb); sync()
-    t0 = time.perf_counter(); pipe.unet(x, 500, encoder_hidden_states=emb); sync()
-    return time.perf_counter() - t0
-
 # %% ../nbs/00_core.ipynb #b4028e18
-def cpu_warning(pipe) -> str:
-    "One line for Stable Diffusion on a CPU: a UNet call timed here, and what one edit will take."
-    s = unet_seconds(pipe, 2)
-    return (f"Stable Diffusion on the CPU: one UNet call of 2 rows took {s:.1f} s here, so one 50-step DiffEdit edit "
-            f"({edit_rows()} rows) takes about {s/2*edit_rows()/60:.0f} min; on a CUDA GPU it takes seconds.")
-
 def _record_peak(path):
     "Append this process's peak CUDA memory (GB) to `path` when it ends (set by bench/gpu_notebooks.sh)."
     import atexit

@@ -76,6 +76,7 @@ def mask_from_user(pipe, mask, img, k):
 
 # %% ../nbs/09_edit.ipynb #332b552f
 PAPER = dict(threshold=0.5, clamp=None, fill=False, invert_at="current")   # the paper's recipe, read literally
+_DEFAULTS = dict(threshold=0.5, clamp=3.0, fill=True, invert_at="next")   # `diffedit`'s own, which `paper=True` replaces
 
 # %% ../nbs/09_edit.ipynb #5065c14e
 @torch.no_grad()
@@ -105,9 +106,11 @@ def diffedit(
     progress:bool=False,             # progress bars
 ):
     """DiffEdit (Couairon et al. 2022): edit `image` to match `query` (str → one `EditResult`, list → a list),
-    changing only the masked region. `paper=True` replaces `threshold`, `clamp`, `fill` and `invert_at` by `PAPER`'s
-    values."""
-    if paper: threshold, clamp, fill, invert_at = (PAPER[k] for k in ("threshold", "clamp", "fill", "invert_at"))
+    changing only the masked region. `paper=True` gives `threshold`, `clamp`, `fill` and `invert_at` `PAPER`'s values
+    where they are left at their defaults; one you set to another value keeps it, as in `recipe(paper=True, ...)`."""
+    if paper:
+        given = dict(threshold=threshold, clamp=clamp, fill=fill, invert_at=invert_at)
+        threshold, clamp, fill, invert_at = recipe(True, **{k: v for k, v in given.items() if v != _DEFAULTS[k]}).values()
     if invert_at not in ("current", "next"):
         raise ValueError(f"`invert_at` must be 'current' or 'next', got {invert_at!r}")
     qs = check_prompts(query)
