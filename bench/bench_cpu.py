@@ -1,5 +1,5 @@
 """CPU timings on the embedded model: one DiffEdit edit (goal ≤ 1 s on 2 cores) and one text-to-image sample, each
-eager and on the fast path (`fast_pipe`: whole steps compiled by inductor with frozen weights), timed alternately
+eager and on the fast path (`fast_pipe`: every UNet call compiled by inductor with frozen weights), timed alternately
 (median of --reps, and the fastest run: a shared machine's speed can drift by a third within minutes) so that both see
 the same machine; the fast path's one-time warm-up is reported apart, and its
 edit is compared with the eager one pixel by pixel. `--suite` also times the whole test suite (goal ≤ 5 min).
@@ -34,12 +34,12 @@ def once(f):
 eager_img = work["one DiffEdit edit (50 steps, default r = 0.9, n = 10)"]().image      # also the eager warm-up
 notes, fast = {}, None
 if not a.no_fast:
-    fast_pipe(pipe); fast = pipe.diffedit_step
+    fast_pipe(pipe); fast = pipe.diffedit_eps
     res_fast, notes["fast warm-up (compiling 2 step shapes), s"] = once(work["one DiffEdit edit (50 steps, default r = 0.9, n = 10)"])
     d = np.abs(np.asarray(res_fast.image, int) - np.asarray(eager_img, int))
     notes["fast vs eager edit, max |Δ| (0–255)"] = int(d.max()); notes["fast vs eager edit, mean |Δ|"] = round(float(d.mean()), 4)
     work["one text-to-image sample (50 steps, CFG)"]()                          # same step shape as the edit: no new compile
-    pipe.diffedit_step = None
+    pipe.diffedit_eps = None
 
 t = {}
 if fast:                                  # one denoising step, as the loop runs it: batch 1 (inversion) and 2 (CFG)
@@ -52,11 +52,11 @@ if fast:                                  # one denoising step, as the loop runs
         ts = {"eager": [], "fast": []}
         for _ in range(9):                                                      # alternate, 10 steps at a time
             for mode in ts:
-                if mode == "fast": pipe.diffedit_step = fast
+                if mode == "fast": pipe.diffedit_eps = fast
                 t0 = time.perf_counter()
                 for _ in range(10): one_step(un)
                 ts[mode].append((time.perf_counter() - t0)/10*1000)
-                pipe.diffedit_step = None
+                pipe.diffedit_eps = None
         for mode in ts: t[f"one step, {label}, {mode}, ms"] = round(statistics.median(ts[mode][1:]), 2)
     with torch.no_grad(), FlopCounterMode(display=False) as fc: pipe.unet(x, 501, encoder_hidden_states=c)
     notes["UNet GFLOP per row"] = round(fc.get_total_flops()/1e9, 3)
@@ -66,9 +66,9 @@ for name, f in work.items():
     runs = {"eager": [], "fast": []}
     for _ in range(a.reps):                                                     # alternate, so both see the same machine
         for mode in (("eager", "fast") if fast else ("eager",)):
-            if mode == "fast": pipe.diffedit_step = fast
+            if mode == "fast": pipe.diffedit_eps = fast
             runs[mode].append(once(f)[1])
-            pipe.diffedit_step = None
+            pipe.diffedit_eps = None
     for mode, ts in runs.items():
         if ts: t[f"{name}, {mode}"] = round(statistics.median(ts), 3); t[f"{name}, {mode}, fastest run"] = round(min(ts), 3)
     if fast: t[f"{name}, eager/fast"] = round(t[f"{name}, eager"]/t[f"{name}, fast"], 2)

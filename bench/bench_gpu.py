@@ -32,7 +32,7 @@ from diffedit.mask import diffedit_mask
 from diffedit.inversion import ddim_invert
 from diffedit.edit import masked_denoise, diffedit, diffusers_diffedit_pipe
 from diffedit.core import CountCalls
-from diffedit.fast import fast_pipe, FastStep
+from diffedit.fast import fast_pipe, FastEps
 import diffusers
 
 dev = torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -94,13 +94,13 @@ save()
 warm = {}
 fast = None
 if "ours_fast" not in skip:
-    fast_pipe(pipe, channels_last=dev.type == "cuda"); fast = pipe.diffedit_step    # the compiled paths run channels-last
+    fast_pipe(pipe, channels_last=dev.type == "cuda"); fast = pipe.diffedit_eps    # the compiled paths run channels-last
     _, warm["ours_fast"] = timed(ours_stages)
     _, t2 = timed(ours_stages); log(f"ours_fast warm-up {warm['ours_fast']:.1f} s, then {t2:.2f} s")
     fast_img = diffedit(pipe, img, Q, R, encode_ratio=RATIO, steps=a.steps, guidance_scale=G, n=N).image
     d = np.abs(np.asarray(fast_img, float) - np.asarray(eager_img, float))
     res["notes"]["fast_vs_eager_image"] = f"mean |Δ| {d.mean():.2f}, max |Δ| {d.max():.0f} (0–255), PSNR {10*np.log10(255**2/max((d**2).mean(), 1e-9)):.1f} dB"
-    pipe.diffedit_step = None
+    pipe.diffedit_eps = None
 dpc = None
 if "diffusers_compiled" not in skip:
     dpc = diffusers_diffedit_pipe(pipe)
@@ -134,9 +134,9 @@ measure("diffusers_eager", lambda: diffusers_stages(dp))
 measure("ours_eager", ours_stages, ours_total)
 if dev.type == "cuda" and (fast is not None or dpc is not None): pipe.unet.to(memory_format=torch.channels_last)
 if fast is not None:
-    pipe.diffedit_step = fast; c0 = fast.calls
+    pipe.diffedit_eps = fast; c0 = fast.calls
     measure("ours_fast", ours_stages, ours_total)
-    res["counts"]["ours_fast_compiled_steps_per_run"] = (fast.calls - c0)//(2*a.reps + 1)
+    res["counts"]["ours_fast_compiled_calls_per_run"] = (fast.calls - c0)//(2*a.reps + 1)
     if dev.type == "cuda":          # where one fast edit makes the host wait for the GPU (each wait stalls the launches)
         with warnings.catch_warnings(record=True) as w:
             warnings.simplefilter("always"); torch.cuda.set_sync_debug_mode("warn")
@@ -145,7 +145,7 @@ if fast is not None:
         where = collections.Counter(f"{Path(x.filename).name}:{x.lineno}" for x in w if "synchroniz" in str(x.message))
         res["notes"]["host_syncs_in_one_fast_edit"] = dict(total=sum(where.values()), where=dict(where.most_common(10)))
         log("host syncs", res["notes"]["host_syncs_in_one_fast_edit"])
-    pipe.diffedit_step = None
+    pipe.diffedit_eps = None
 if dpc is not None: measure("diffusers_compiled", lambda: diffusers_stages(dpc))
 
 m = res["methods"]

@@ -49,16 +49,18 @@ def mc_loss(pipe, x0, emb, n_draws:int, seed:int=0, loss=mse_loss):
 
 # %% ../nbs/01_ddim.ipynb #1482fc78
 def predict_x0(x_t, eps, a_t):
-    "x̂₀ = (x_t − √(1−ᾱ_t) ε_θ) / √ᾱ_t: the clean latent the noise prediction implies."
+    "x̂₀ = (x_t − √(1−ᾱ_t) ε_θ) / √ᾱ_t: the clean latent the noise prediction implies (DDIM, Song et al. 2021, eq. 9)."
     return (x_t - (1 - a_t).sqrt()*eps)/a_t.sqrt()
 
 def ddim_step(x_t, eps, a_t, a_prev):
-    "One deterministic DDIM step (η = 0) from noise level ᾱ_t to the less noisy ᾱ_prev."
+    ("One deterministic DDIM step (η = 0) from noise level ᾱ_t to ᾱ_prev: x_prev = √ᾱ_prev x̂₀ + √(1−ᾱ_prev) ε_θ "
+     "(Song et al. 2021, eq. 12 with σ_t = 0).")
     # a 0-d CPU ᾱ joins GPU math as a scalar: no copy
     a_t, a_prev = [torch.as_tensor(a, dtype=torch.float32) for a in (a_t, a_prev)]
     x0 = predict_x0(x_t.float(), eps.float(), a_t)
     return (a_prev.sqrt()*x0 + (1 - a_prev).sqrt()*eps.float()).to(x_t.dtype)
 
 def ddim_inverse_step(x_t, eps, a_t, a_next):
-    "DDIM run backwards: the same update towards the *noisier* level ᾱ_next (the noise prediction is reused)."
+    ("DDIM run backwards: the same update towards the *noisier* level ᾱ_next, x_next = √ᾱ_next x̂₀ + √(1−ᾱ_next) ε_θ "
+     "(the ODE of Song et al. 2021, §4.3, taken forwards).")
     return ddim_step(x_t, eps, a_t, a_next)

@@ -13,7 +13,7 @@ from .core import encode_image, encode_text, decode_latents, load_image, vae_fac
 from .ddim import q_sample
 from .core import check_unit, check_int, check_prompts, check_scale, oom_hint
 from .guidance import denoise, ddim_levels, default_guidance, get_rule, get_schedule, max_steps
-from .mask import diffedit_mask, Mask
+from .mask import diffedit_mask, Mask, _check_mask_args, _mask
 from .inversion import ddim_invert, encode_steps, Inversion
 
 # %% auto #0
@@ -47,17 +47,29 @@ class EditResult:
     query: str
     def _repr_png_(self): return self.image._repr_png_()
 
-def _check_common(pipe, image, encode_ratio, steps, guidance_scale, seed):
+def _check_edit(pipe, image, encode_ratio, steps, guidance_scale, rule, schedule):
+    ("The options `diffedit` and `sdedit` share, checked before any model work: "
+     "(the image, the image at the VAE's multiple, g).")
     check_unit(encode_ratio, "encode_ratio", lo_open=True); check_int(steps, "steps", 1, max_steps(pipe.scheduler))
     encode_steps(steps, encode_ratio)
     g = default_guidance(pipe) if guidance_scale is None else check_scale(guidance_scale)
-    check_int(seed, "seed", 0, 2**63 - 1)
+    get_rule(rule); get_schedule(schedule, g)
     try:
         orig = load_image(image, multiple=1)                   # validates type, emptiness and size
         img = load_image(orig, multiple=vae_factor(pipe))
     except (ValueError, TypeError, FileNotFoundError, OSError) as e:
         raise type(e)(str(e).replace("`x`", "`image`")) from None
     return orig, img, g
+
+def _reuse(inv, img, steps:int, encode_ratio:float, f:int) -> Inversion:
+    "A caller's `inversion` checked against this edit (`Inversion`, same steps, same latent size) and cut to `encode_ratio`."
+    if not isinstance(inv, Inversion):
+        raise ValueError(f"`inversion` must be an `Inversion` from `ddim_invert`, got {type(inv).__name__}")
+    if inv.steps != steps: raise ValueError(f"`inversion` was made with steps={inv.steps}, this edit has steps={steps}")
+    if tuple(inv.latents[0].shape[-2:]) != (img.height//f, img.width//f):
+        raise ValueError(f"`inversion` holds {tuple(inv.latents[0].shape[-2:])} latents, this image's are "
+                         f"{(img.height//f, img.width//f)}")
+    return inv.truncate(encode_ratio)
 
 def _to_size(ims, size): return [im if im.size == size else im.resize(size, Image.LANCZOS) for im in ims]
 
@@ -91,11 +103,11 @@ def diffedit(
     steps:int=50,                    # DDIM steps of a full run
     guidance_scale:float|None=None,  # CFG scale of step 3 (None: the model's default, 5 toy / 7.5 SD)
     n:int=10,                        # noise draws averaged for the mask
-    mask_strength:float=0.5,         # noise level of the mask's predictions, in (0, 1)
+    mask_strength:float=0.5,         # noise level of the mask's predictions, in (0, 1) (`diffedit_mask`'s `strength`)
     threshold:float=0.5,             # the rescaled map's cut, in [0, 1]
     clamp:float|None=3.0,            # the map is clipped at `clamp` × its mean before rescaling (None: not clipped)
     fill:bool=True,                  # fill the mask's holes
-    invert_at:str="next",            # inversion's ε at the level it goes to ("next") or comes from ("current")
+    invert_at:str="next",            # inversion's ε at the level it goes to or comes from (`ddim_invert`'s `eps_at`)
     paper:bool=False,                # the paper's recipe as written: `PAPER`'s threshold, clamp, fill, invert_at
     seed:int=0,                      # seeds the mask's noise draws
     rule="cfg",                      # guidance rule (a name in `RULES` or a function)
@@ -103,52 +115,58 @@ def diffedit(
     smooth:float=0.0,                # Gaussian blur of the map (latent pixels) before the cut
     dilate:int=0,                    # grow the mask by this many latent pixels
     mask=None,                       # a mask of your own (bool array or image) instead of step 1
+    inversion=None,                  # an `Inversion` of this image (`ddim_invert`, same `steps`) to reuse for step 2
+    callback=None,                   # `callback(i, level, y)` after each step of step 3: the blended latents
     progress:bool=False,             # progress bars
 ):
     """DiffEdit (Couairon et al. 2022): edit `image` to match `query` (str → one `EditResult`, list → a list),
     changing only the masked region. `paper=True` gives `threshold`, `clamp`, `fill` and `invert_at` `PAPER`'s values
-    where they are left at their defaults; one you set to another value keeps it, as in `recipe(paper=True, ...)`."""
+    where they are left at their defaults; one set to another value keeps it, with a warning, as `recipe` does.
+    `inversion` (deep enough for `encode_ratio`) skips step 2's UNet calls; `callback` watches step 3."""
     if paper:
         given = dict(threshold=threshold, clamp=clamp, fill=fill, invert_at=invert_at)
         threshold, clamp, fill, invert_at = recipe(True, **{k: v for k, v in given.items() if v != _DEFAULTS[k]}).values()
+    # every option checked before any model work
+    qs = _check_mask_args(query, reference, n, mask_strength, threshold, smooth, dilate, clamp, seed,
+                          strength_name="mask_strength")
     if invert_at not in ("current", "next"):
         raise ValueError(f"`invert_at` must be 'current' or 'next', got {invert_at!r}")
-    qs = check_prompts(query)
-    if not isinstance(reference, str): raise ValueError(f"`reference` must be a string ('' for ∅), got {reference!r}")
-    orig, img, g = _check_common(pipe, image, encode_ratio, steps, guidance_scale, seed)
-    check_int(n, "n", 1, 1000); check_unit(mask_strength, "mask_strength", lo_open=True, hi_open=True)
-    check_unit(threshold, "threshold")
-    get_rule(rule); get_schedule(schedule, g)
-    x0 = encode_image(pipe, img)
-    keep = [q.strip() == reference.strip() for q in qs]
-    q_emb, r_emb = encode_text(pipe, qs), encode_text(pipe, reference)          # each text is encoded once per call
+    orig, img, g = _check_edit(pipe, image, encode_ratio, steps, guidance_scale, rule, schedule)
+    if callback is not None and not callable(callback): raise ValueError(f"`callback` must be callable, got {callback!r}")
+    user_mask = None if mask is None else mask_from_user(pipe, mask, img, len(qs))
+    inv = None if inversion is None else _reuse(inversion, img, steps, encode_ratio, vae_factor(pipe))
+    # the image and each text encoded once
+    x0 = encode_image(pipe, img) if inv is None else inv.latents[0]
+    q_emb, r_emb = encode_text(pipe, qs), encode_text(pipe, reference)
     u_emb = r_emb if reference == "" else encode_text(pipe, "")
-    mask_kw = dict(n=n, strength=mask_strength, threshold=threshold, clamp=clamp, fill=fill, seed=seed, smooth=smooth,
-                   dilate=dilate, latents=x0, embs=(q_emb, r_emb))
-    m = (mask_from_user(pipe, mask, img, len(qs)) if mask is not None
-         else diffedit_mask(pipe, img, qs, reference, **mask_kw))
+    # step 1: the mask, where the query's and the reference's noise predictions disagree
+    m = user_mask if user_mask is not None else _mask(
+        pipe, x0, qs, reference, q_emb, r_emb, n=n, strength=mask_strength, threshold=threshold, seed=seed,
+        clamp=clamp, fill=fill, smooth=smooth, dilate=dilate, guidance_scale=None)
+    keep = [q.strip() == reference.strip() for q in qs]
     edits = [k for k in range(len(qs)) if not keep[k] and m.latent[k].any()]
     out = [orig.copy() for _ in qs]
     if edits:
-        inv = ddim_invert(pipe, x0, steps=steps, encode_ratio=encode_ratio, cond=u_emb, eps_at=invert_at)
-        y = masked_denoise(pipe, inv, m.latent[edits], q_emb[edits], u_emb,
-                           guidance_scale=g, rule=rule, schedule=schedule, progress=progress)
+        # step 2: DDIM encoding to r, unconditionally; step 3: decoding with the query, the background put back
+        inv = inv or ddim_invert(pipe, x0, steps=steps, encode_ratio=encode_ratio, cond=u_emb, eps_at=invert_at)
+        y = masked_denoise(pipe, inv, m.latent[edits], q_emb[edits], u_emb, guidance_scale=g, rule=rule,
+                           schedule=schedule, progress=progress, callback=callback)
         for k, im in zip(edits, _to_size(decode_latents(pipe, y), orig.size)): out[k] = im
     elif not any(keep): warnings.warn("the mask is empty: nothing was edited, the original image is returned")
     masks = [np.asarray(Image.fromarray(mk).resize(orig.size, Image.NEAREST)) if mk.shape[::-1] != orig.size else mk
-             for mk in m.image]
+             for mk in m.pixels]
     res = [EditResult(out[k], masks[k], m.latent[k].cpu(), m.diff[k].cpu(), qs[k]) for k in range(len(qs))]
     return res[0] if isinstance(query, str) else res
 
 # %% ../nbs/09_edit.ipynb #43245c15
 def recipe(paper:bool=False, **changes) -> dict:
     ("The options `threshold`, `clamp`, `fill`, `invert_at`: `diffedit`'s defaults (or `PAPER`'s), with `changes` "
-     "applied.")
-    import inspect
-    base = PAPER if paper else {k: inspect.signature(diffedit).parameters[k].default for k in PAPER}
+     "applied; a change to the paper's recipe is warned about.")
     bad = set(changes) - set(PAPER)
     if bad: raise ValueError(f"unknown recipe options {sorted(bad)}; allowed: {sorted(PAPER)}")
-    return {**base, **changes}
+    for k, v in changes.items():
+        if paper and v != PAPER[k]: warnings.warn(f"`paper=True` with {k}={v!r}: the paper has {k}={PAPER[k]!r}")
+    return {**(PAPER if paper else _DEFAULTS), **changes}
 
 # %% ../nbs/09_edit.ipynb #b9bf963f
 @torch.no_grad()
@@ -169,8 +187,8 @@ def sdedit(
     "SDEdit: noise `image` to `encode_ratio` with seeded noise and denoise it with `query` (no mask)."
     check_prompts(query)
     if not isinstance(query, str): raise ValueError("`query` must be one string for `sdedit`")
-    orig, img, g = _check_common(pipe, image, encode_ratio, steps, guidance_scale, seed)
-    get_rule(rule); get_schedule(schedule, g)
+    check_int(seed, "seed", 0, 2**63 - 1)
+    orig, img, g = _check_edit(pipe, image, encode_ratio, steps, guidance_scale, rule, schedule)
     x0 = encode_image(pipe, img)
     k = encode_steps(steps, encode_ratio)
     levels = ddim_levels(pipe, steps)[::-1][:k + 1][::-1]                       # level_r, …, CLEAN
@@ -218,17 +236,17 @@ def edit_explorer(pipe, image, query, reference="", encode_ratio=0.9, threshold=
     from IPython.display import display
     from diffedit.mask import binarize
     img = load_image(image, multiple=vae_factor(pipe))
-    x0, unc, cache = encode_image(pipe, img), encode_text(pipe, ""), {}
-    inv = ddim_invert(pipe, x0, steps=steps, encode_ratio=1.0, cond=unc)
+    x0, cache = encode_image(pipe, img), {}
+    inv = ddim_invert(pipe, x0, steps=steps, encode_ratio=1.0)              # the deepest, cut to each r
     def draw(query=query, reference=reference, encode_ratio=encode_ratio, threshold=threshold, n=n):
         if (query, reference, n) not in cache:
             cache[query, reference, n] = diffedit_mask(pipe, img, query, reference, n=n, seed=seed, latents=x0).raw
         diff, m = binarize(cache[query, reference, n], threshold=threshold)
-        y = masked_denoise(pipe, inv.truncate(encode_ratio), m, encode_text(pipe, query), unc,
-                           guidance_scale=default_guidance(pipe))
         big = np.kron(m[0].cpu().numpy(), np.ones((vae_factor(pipe),)*2, bool))
+        edited = diffedit(pipe, img, query, reference, encode_ratio=encode_ratio, steps=steps, mask=big,
+                          inversion=inv).image
         fig, axs = plt.subplots(1, 4, figsize=(9, 2.6))
-        for ax, im, t in zip(axs, (img, diff[0].cpu(), big, decode_latents(pipe, y)[0]),
+        for ax, im, t in zip(axs, (img, diff[0].cpu(), big, edited),
                              ("image", "map", "mask", query)):
             ax.imshow(im); ax.set_title(t, fontsize=8); ax.axis("off")
         plt.tight_layout(); plt.show()

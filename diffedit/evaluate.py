@@ -13,9 +13,8 @@ import itertools
 from .toy import (make_scene, SHAPES, COLORS, BACKGROUNDS, TEST_SEED0, caption, judge_color, judge_shape,
                           changed_region)
 from .guidance import default_guidance, text_to_image
-from .mask import diffedit_mask
 from .inversion import ddim_invert
-from .edit import masked_denoise, sdedit, recipe
+from .edit import diffedit, sdedit, recipe
 
 # %% auto #0
 __all__ = ['EVAL_SEED0', 'TUNE_SEED0', 'METRICS', 'edit_cases', 'psnr', 'color_shares', 'failure', 'score', 'evaluate_edits',
@@ -93,21 +92,20 @@ def evaluate_edits(pipe, kind:str="color", n:int=20, encode_ratios=(0.5, 0.6, 0.
     own size (`native_size`): 64 px for the embedded model, 512 for SD."""
     g = default_guidance(pipe) if guidance_scale is None else guidance_scale
     opt = recipe(paper, **changes)
-    rows, unc = [], encode_text(pipe, "")
+    rows = []
     for src, t, tgt in tqdm(edit_cases(kind, n, seed0, native_size(pipe)), disable=not progress, desc=f"{kind} edits"):
         x0 = encode_image(pipe, src.image)
         rt = decode_latents(pipe, x0)[0]
         base = dict(kind=kind, seed=src.seed, size=src.image.width, target=tgt.caption)
-        if "diffedit" in methods:
-            m = diffedit_mask(pipe, src.image, tgt.caption, src.caption, n=n_mask, strength=mask_strength,
-                              threshold=opt["threshold"], clamp=opt["clamp"], fill=opt["fill"], seed=seed, latents=x0)
+        if "diffedit" in methods:             # one mask and one inversion (the deepest), reused at every ratio
             inv = ddim_invert(pipe, x0, steps=steps, encode_ratio=max(encode_ratios), eps_at=opt["invert_at"])
-            cond = encode_text(pipe, tgt.caption)
+            mask = None
             for r in encode_ratios:
-                im = decode_latents(pipe, masked_denoise(pipe, inv.truncate(r), m.latent, cond, unc,
-                                                         guidance_scale=g))[0]
-                rows.append(dict(base, method="diffedit", ratio=r, **score(im, src, tgt, rt, kind, m.image[0]),
-                                 **(dict(image=im, mask=m.image[0]) if keep_images else {})))
+                e = diffedit(pipe, src.image, tgt.caption, src.caption, encode_ratio=r, steps=steps, guidance_scale=g,
+                             n=n_mask, mask_strength=mask_strength, seed=seed, inversion=inv, mask=mask, **opt)
+                mask = e.mask
+                rows.append(dict(base, method="diffedit", ratio=r, **score(e.image, src, tgt, rt, kind, e.mask),
+                                 **(dict(image=e.image, mask=e.mask) if keep_images else {})))
         if "sdedit" in methods:
             for r in encode_ratios:
                 im = sdedit(pipe, src.image, tgt.caption, encode_ratio=r, steps=steps, guidance_scale=g, seed=seed)
@@ -184,19 +182,14 @@ def one_change_at_a_time(pipe, changes, n:int=20, seed0:int=TUNE_SEED0, encode_r
 @torch.no_grad()
 def step3_frames(pipe, image, query, reference, every:int=5, steps:int=50, encode_ratio:float=0.9, guidance_scale=None,
                  paper:bool=False, **changes):
-    ("The predicted clean image x̂₀ every `every` steps of DiffEdit's step 3 (mask and inversion as `diffedit`): "
-     "(levels, images).")
+    "The predicted clean image x̂₀ every `every` steps of `diffedit`'s step 3: (levels, images)."
     from diffedit.ddim import predict_x0
     from diffedit.guidance import guided_eps, alpha_bar
     g = default_guidance(pipe) if guidance_scale is None else guidance_scale
-    opt = recipe(paper, **changes)
-    x0 = encode_image(pipe, image)
-    m = diffedit_mask(pipe, image, query, reference, threshold=opt["threshold"], clamp=opt["clamp"], fill=opt["fill"],
-                      latents=x0)
-    inv = ddim_invert(pipe, x0, steps=steps, encode_ratio=encode_ratio, eps_at=opt["invert_at"])
-    cond, unc, seen = encode_text(pipe, query), encode_text(pipe, ""), []
-    masked_denoise(pipe, inv, m.latent, cond, unc, guidance_scale=g,
-                   callback=lambda i, level, y: seen.append((level, y)) if i % every == every - 1 else None)
+    seen = []
+    diffedit(pipe, image, query, reference, steps=steps, encode_ratio=encode_ratio, guidance_scale=g, paper=paper,
+             callback=lambda i, level, y: seen.append((level, y)) if i % every == every - 1 else None, **changes)
+    cond, unc = encode_text(pipe, query), encode_text(pipe, "")
     levels = [lv for lv, _ in seen if lv >= 0]
     x0s = [predict_x0(y.float(), guided_eps(pipe, y, lv, cond, unc, g).float(), alpha_bar(pipe, lv))
            for lv, y in seen if lv >= 0]

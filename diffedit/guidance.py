@@ -14,8 +14,8 @@ from .ddim import ddim_step
 # %% auto #0
 __all__ = ['RULES', 'SCHEDULES', 'CLEAN', 'cfg', 'rescale_update', 'rescale_pred', 'rescale_both', 'rescale_std', 'get_rule',
            'constant', 'linear', 'cosine', 'interval', 'get_schedule', 'alpha_bar', 'max_steps', 'ddim_levels',
-           'is_vpred', 'eps_of', 'guided_eps_of', 'unet_eps', 'guided_eps', 'guided_ddim_step', 'step_function',
-           'set_step_function', 'denoise', 'default_guidance', 'initial_noise', 'text_to_image', 'centre_crop']
+           'is_vpred', 'eps_from_v', 'unet_eps', 'guided_eps', 'set_eps_function', 'denoise', 'default_guidance',
+           'initial_noise', 'text_to_image', 'centre_crop']
 
 # %% ../nbs/04_guidance.ipynb #ab3518c0
 def _norm(x):
@@ -25,7 +25,8 @@ def _norm(x):
 def _std(x): return x.float().std(dim=list(range(1, x.ndim)), keepdim=True).clamp_min(1e-12)
 
 def cfg(u, t, g):
-    "Classifier-free guidance: u + g (t − u)."
+    ("Classifier-free guidance: u + g (t − u), with u the noise predicted without the text and t with it (the "
+     "lesson's names; Ho & Salimans 2022, eq. 6, writes it with w = g − 1).")
     return u + g*(t - u)
 
 # %% ../nbs/04_guidance.ipynb #025b59c8
@@ -119,47 +120,33 @@ def ddim_levels(pipe, steps:int) -> list:
 # %% ../nbs/04_guidance.ipynb #2adbc379
 def is_vpred(pipe) -> bool: return pipe.scheduler.config.prediction_type == "v_prediction"
 
-def eps_of(unet, x, t, a, emb, vpred:bool=False):
-    "The UNet's ε for latents `x` at timestep tensor `t` with ᾱ = `a`; v-prediction (SD 2.x 768) is converted to ε."
-    out = unet(x, t, encoder_hidden_states=emb, return_dict=False)[0]
-    if vpred: out = (a.sqrt()*out.float() + (1 - a).sqrt()*x.float()).to(x.dtype)
-    return out
+def eps_from_v(v, x, a):
+    "ε from a v-prediction (SD 2.x 768): v = √ᾱ ε − √(1−ᾱ) x₀ (Salimans & Ho 2022) gives ε = √ᾱ v + √(1−ᾱ) x_t."
+    return (a.sqrt()*v.float() + (1 - a).sqrt()*x.float()).to(x.dtype)
 
-def guided_eps_of(unet, x, t, a, cond, uncond, g, rule, vpred:bool=False):
-    ("ε under text `cond`, guided against `uncond` by `rule` with scale `g` in one UNet batch; "
-     "plain ε when `uncond` is None.")
-    if uncond is None: return eps_of(unet, x, t, a, cond, vpred)
-    u, c = eps_of(unet, torch.cat([x, x]), t, a, torch.cat([uncond, cond]), vpred).chunk(2)
-    return rule(u, c, g)
-
-def _t(level, device):
+def _timestep(level, device):
     "The timestep of `level` made on the device: a Python int would be copied from the host, waiting for the GPU."
     return torch.full((), max(level, 0), device=device)
 
 def unet_eps(pipe, x, level, emb):
-    "The UNet's noise prediction ε at `level` (v-prediction checkpoints, SD 2.x 768, are converted to ε)."
-    return eps_of(pipe.unet, x, _t(level, x.device), alpha_bar(pipe, level), emb, is_vpred(pipe))
+    ("ε_θ(x, level, text): the UNet's noise prediction for latents `x` at noise `level` under text encodings `emb`; "
+     "the function registered with `set_eps_function` (the fast path's compiled UNet) where there is one.")
+    fast = getattr(pipe, "diffedit_eps", None)
+    if fast is not None: return fast(x, level, emb)
+    out = pipe.unet(x, _timestep(level, x.device), encoder_hidden_states=emb, return_dict=False)[0]
+    return eps_from_v(out, x, alpha_bar(pipe, level)) if is_vpred(pipe) else out
 
 def guided_eps(pipe, x, level, cond, uncond=None, g:float=1.0, rule=cfg):
-    "ε for latents `x` under text `cond`, guided against `uncond` by `rule` with scale `g` (one UNet batch)."
-    if rule is cfg and g == 1.0: uncond = None                              # g = 1 is the text's own ε: one row
-    return guided_eps_of(pipe.unet, x, _t(level, x.device), alpha_bar(pipe, level), cond, uncond, g, rule,
-                         is_vpred(pipe))
+    ("The guided ε for latents `x` at `level`: `rule(u, t, g)`, u and t predicted in one UNet batch; "
+     "the text's own ε when there is no `uncond`, or under CFG at g = 1.")
+    if uncond is None or (rule is cfg and g == 1.0): return unet_eps(pipe, x, level, cond)    # one row each
+    u, t = unet_eps(pipe, torch.cat([x, x]), level, torch.cat([uncond, cond])).chunk(2)
+    return rule(u, t, g)
 
 # %% ../nbs/04_guidance.ipynb #cb00e299
-def guided_ddim_step(pipe, x, level, next_level, cond, uncond, g, rule, eps_level):
-    "One step of the loop: the guided ε at `eps_level`, then DDIM from `level` to `next_level`."
-    eps = guided_eps(pipe, x, eps_level, cond, uncond, g, rule)
-    return ddim_step(x, eps, alpha_bar(pipe, level), alpha_bar(pipe, next_level))
-
-def step_function(pipe):
-    ("What `denoise` calls for each step: `guided_ddim_step`, or the function registered on `pipe` "
-     "with `set_step_function`.")
-    return getattr(pipe, "diffedit_step", None) or guided_ddim_step
-
-def set_step_function(pipe, fn=None):
-    "Register `fn` (same signature as `guided_ddim_step`) as `pipe`'s step; `None` restores the plain step."
-    pipe.diffedit_step = fn
+def set_eps_function(pipe, fn=None):
+    "Register `fn(x, level, emb) -> ε` as what `unet_eps` calls on `pipe`; `None` restores the UNet itself."
+    pipe.diffedit_eps = fn
     return pipe
 
 # %% ../nbs/04_guidance.ipynb #fd754ee6
@@ -186,13 +173,14 @@ def denoise(
     if eps_at not in ("current", "next"): raise ValueError(f"`eps_at` must be 'current' or 'next', got {eps_at!r}")
     cond = cond.expand(len(latents), *cond.shape[1:]) if len(cond) == 1 else cond
     if uncond is not None: uncond = uncond.expand(len(latents), *uncond.shape[1:]) if len(uncond) == 1 else uncond
-    x, n, step = latents, len(levels) - 1, step_function(pipe)
+    x, n = latents, len(levels) - 1
     for i in tqdm(range(n), disable=not progress, leave=False):
+        level, next_level = levels[i], levels[i + 1]
         g = check_scale(sched(i, n), "schedule's g")
-        eps_level = levels[i + 1] if eps_at == "next" else levels[i]
-        x = step(pipe, x, levels[i], levels[i + 1], cond, uncond, g, rule, eps_level)
+        eps = guided_eps(pipe, x, next_level if eps_at == "next" else level, cond, uncond, g, rule)  # u + g (t − u)
+        x = ddim_step(x, eps, alpha_bar(pipe, level), alpha_bar(pipe, next_level))   # DDIM, η = 0 (Song et al., eq. 12)
         if callback is not None:
-            out = callback(i, levels[i + 1], x)
+            out = callback(i, next_level, x)
             if out is not None: x = out
     return x
 

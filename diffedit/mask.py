@@ -20,9 +20,9 @@ __all__ = ['Mask', 'mask_level', 'rescale01', 'clamp_extremes', 'fill_holes', 'b
 # %% ../nbs/07_mask.ipynb #736fb01d
 @dataclass
 class Mask:
-    "DiffEdit masks for one image and K queries: `latent` K×h×w bool, `image` K×H×W bool, `diff` the rescaled map."
+    "DiffEdit masks for one image and K queries: `latent` K×h×w bool, `pixels` K×H×W bool (image size), `diff` the rescaled map."
     latent: torch.Tensor
-    image: np.ndarray
+    pixels: np.ndarray
     diff: torch.Tensor       # K×h×w, |ε_Q − ε_R| averaged, rescaled to [0, 1]
     raw: torch.Tensor        # K×h×w, before the rescale
     threshold: float
@@ -70,7 +70,7 @@ def _smooth(m, smooth):
 
 # %% ../nbs/07_mask.ipynb #e893f2b2
 @torch.no_grad()
-def noise_diff(pipe, latents, query_emb, ref_emb, *, n:int=10, strength:float=0.5, seed:int=0, batch_size:int|None=None,
+def noise_diff(pipe, latents, query_emb, ref_emb, *, n:int=10, strength:float=0.5, seed:int=0,
                guidance_scale:float|None=None, uncond_emb=None):
     "|ε_Q − ε_R| averaged over `n` noise draws and channels: K×h×w for K query embeddings and one reference."
     K = len(query_emb)
@@ -83,23 +83,23 @@ def noise_diff(pipe, latents, query_emb, ref_emb, *, n:int=10, strength:float=0.
     if guidance_scale is not None: texts = torch.cat([texts, uncond_emb])  # the 4n-row CFG version, for comparison
     x_all = xt.repeat(len(texts), 1, 1, 1)
     e_all = texts.repeat_interleave(n, 0)
-    bs = batch_size or len(x_all)
-    eps = torch.cat([unet_eps(pipe, x_all[i:i+bs], t, e_all[i:i+bs]) for i in range(0, len(x_all), bs)]).float()
+    eps = unet_eps(pipe, x_all, t, e_all).float()                          # one UNet call: 2n·K rows (3n·K with CFG)
     eps = eps.reshape(len(texts), n, *eps.shape[1:])
     if guidance_scale is not None:
         u = eps[-1:]; eps = cfg(u, eps[:-1], guidance_scale)
     return (eps[1:K+1] - eps[:1]).abs().mean((1, 2))
 
 # %% ../nbs/07_mask.ipynb #a74bfb4f
-def _check_mask_args(query, reference, n, strength, threshold, smooth, dilate, clamp, seed=0, guidance_scale=None) -> list:
-    "`diffedit_mask`'s argument checks, before any heavy work; returns the queries as a list."
+def _check_mask_args(query, reference, n, strength, threshold, smooth, dilate, clamp, seed=0, guidance_scale=None,
+                     strength_name:str="strength") -> list:
+    "The mask's options checked, before any heavy work (by `diffedit_mask`, and by `diffedit`); the queries as a list."
     qs = check_prompts(query)
     if not isinstance(reference, str): raise ValueError(f"`reference` must be a string ('' for ∅), got {reference!r}")
-    check_int(n, "n", 1, 1000); check_unit(strength, "strength", lo_open=True, hi_open=True)
+    check_int(n, "n", 1, 1000); check_unit(strength, strength_name, lo_open=True, hi_open=True)
     check_unit(threshold, "threshold")
     if not (isinstance(smooth, (int, float)) and 0 <= smooth <= 8):
         raise ValueError(f"`smooth` must be a number in [0, 8], got {smooth!r}")
-    check_int(dilate, "dilate", 0, 16); check_int(seed, "seed", 0)
+    check_int(dilate, "dilate", 0, 16); check_int(seed, "seed", 0, 2**63 - 1)
     if guidance_scale is not None: check_scale(guidance_scale)
     if clamp is not None and not (isinstance(clamp, (int, float)) and not isinstance(clamp, bool)
                                   and 1 <= clamp <= 100):
@@ -124,29 +124,29 @@ def diffedit_mask(
     smooth:float=0.0,                    # Gaussian blur of the map (latent pixels)
     dilate:int=0,                        # grow the mask by this many latent pixels
     latents=None,                        # the image's latents, if already encoded
-    batch_size:int|None=None,            # UNet rows per call (None: all 2n·K in one)
     guidance_scale:float|None=None,      # predictions with CFG (diffusers' way, 3n rows here); None: without
-    embs=None,                           # (query, reference) text encodings, if already encoded
 ) -> Mask:
     """DiffEdit step 1: masks of where `image` must change to match each `query` rather than `reference`
     (∅ by default). The map |ε_Q − ε_R| is clipped at `clamp` × its mean (None: not clipped), rescaled to [0, 1]
     and cut at `threshold`; `fill` fills the mask's holes."""
     qs = _check_mask_args(query, reference, n, strength, threshold, smooth, dilate, clamp, seed, guidance_scale)
+    if latents is None: latents = encode_image(pipe, load_image(image, multiple=vae_factor(pipe)))
+    opts = dict(n=n, strength=strength, threshold=threshold, seed=seed, clamp=clamp, fill=fill, smooth=smooth,
+                dilate=dilate, guidance_scale=guidance_scale)
+    return _mask(pipe, latents, qs, reference, encode_text(pipe, qs), encode_text(pipe, reference), **opts)
+
+def _mask(pipe, latents, qs, reference, q_emb, r_emb, *, n, strength, threshold, seed, clamp, fill, smooth, dilate,
+          guidance_scale):
+    "`diffedit_mask` after its checks, from the image's latents and the texts' encodings (`diffedit` reuses both)."
     f = vae_factor(pipe)
-    if latents is None:
-        img = load_image(image, multiple=f)
-        latents = encode_image(pipe, img)
-    H, W = latents.shape[-2]*f, latents.shape[-1]*f
     uncond = encode_text(pipe, "") if guidance_scale is not None else None
-    # embs: a caller's encodings
-    q_emb, r_emb = embs if embs is not None else (encode_text(pipe, qs), encode_text(pipe, reference))
-    raw = noise_diff(pipe, latents, q_emb, r_emb, n=n, strength=strength, seed=seed,
-                     batch_size=batch_size, guidance_scale=guidance_scale, uncond_emb=uncond)
+    raw = noise_diff(pipe, latents, q_emb, r_emb, n=n, strength=strength, seed=seed, guidance_scale=guidance_scale,
+                     uncond_emb=uncond)
     same = [q.strip() == reference.strip() for q in qs]
     if any(same): warnings.warn("`query` equals `reference`: nothing to edit, the mask is empty")
     for k in (k for k, s in enumerate(same) if s): raw[k] = 0
     diff, m = binarize(raw, threshold=threshold, clamp=clamp, fill=fill, smooth=smooth, dilate=dilate)
-    big = F.interpolate(m[:, None].float(), size=(H, W), mode="nearest")[:, 0] > 0
+    big = F.interpolate(m[:, None].float(), size=(latents.shape[-2]*f, latents.shape[-1]*f), mode="nearest")[:, 0] > 0
     return Mask(m, big.cpu().numpy(), diff, raw, threshold)
 
 # %% ../nbs/07_mask.ipynb #2280f661
@@ -162,7 +162,7 @@ def mask_explorer(pipe, image, query, reference="", threshold=0.5, strength=0.5,
         mm = diffedit_mask(pipe, img, query, reference, n=n, strength=strength, threshold=threshold,
                            clamp=clamp or None, fill=fill, seed=seed, latents=lat)
         fig, axs = plt.subplots(1, 3, figsize=(7.5, 2.7))
-        for ax, im, t in zip(axs, (img, mm.diff[0].cpu(), mm.image[0]),
+        for ax, im, t in zip(axs, (img, mm.diff[0].cpu(), mm.pixels[0]),
                              ("image", f"|ε_Q − ε_R|, clip {clamp or 'none'}",
                               f"mask > {threshold:.2f}" + (", filled" if fill else ""))):
             ax.imshow(im); ax.set_title(t, fontsize=9); ax.axis("off")

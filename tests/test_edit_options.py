@@ -17,5 +17,5 @@ def test_paper_with_an_explicit_option(change):
     r = diffedit(p, img, "a red cup", "a blue cup", steps=3, n=2, paper=True, **change)
     opt = recipe(True, **change)
     m = diffedit_mask(p, img, "a red cup", "a blue cup", n=2, threshold=opt["threshold"], clamp=opt["clamp"], fill=opt["fill"])
-    assert np.array_equal(r.mask, m.image[0])
+    assert np.array_equal(r.mask, m.pixels[0])
     assert recipe(True, **change)[next(iter(change))] == next(iter(change.values()))
