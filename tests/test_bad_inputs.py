@@ -13,7 +13,7 @@ from PIL import Image
 from diffedit.core import CountCalls, load_image, load_pipe, random_pipe
 from diffedit.edit import diffedit, sdedit
 from diffedit.guidance import text_to_image
-from diffedit.inversion import ddim_invert
+from diffedit.inversion import ddim_invert, Inversion
 from diffedit.mask import diffedit_mask
 from diffedit.toy import make_scene
 
@@ -60,6 +60,12 @@ API = [
     ("diffedit", dict(seed=-1), "seed"), ("diffedit", dict(seed=1.5), "seed"),
     ("diffedit", dict(mask=np.zeros((2, 2, 2, 2))), "mask"), ("diffedit", dict(invert_at="later"), "invert_at"),
     ("diffedit", dict(clamp=0.5), "clamp"), ("diffedit", dict(smooth=-1.0), "smooth"), ("diffedit", dict(dilate=-1), "dilate"),
+    ("diffedit", dict(mask=np.ones((64, 64), bool), clamp=0.5), "clamp"),       # a mask of one's own: its options still checked
+    ("diffedit", dict(mask_strength=nan), "mask_strength"), ("diffedit", dict(callback=42), "callback"),
+    ("diffedit", dict(inversion="latents"), "inversion"),
+    ("diffedit", dict(inversion=Inversion([torch.zeros(1, 4, 8, 8)]*4, [-1, 1, 251, 501], 10)), "inversion"),   # other steps
+    ("diffedit", dict(inversion=Inversion([torch.zeros(1, 4, 4, 4)]*4, [-1, 1, 251, 501], 4)), "inversion"),    # other size
+    ("diffedit", dict(inversion=Inversion([torch.zeros(1, 4, 8, 8)]*2, [-1, 1], 4)), "encode_ratio"),            # too shallow
     # sdedit(pipe, image, query, ...)
     ("sdedit", dict(image=42), "image"), ("sdedit", dict(image="no/such/file.png"), "image"),
     ("sdedit", dict(query=""), "query"), ("sdedit", dict(query=["a dog", "a cat"]), "query"),
@@ -160,7 +166,8 @@ def fuzz(pipe, n_cases:int=100, seed:int=0):
                   n=mix(int(pick(1, 2, 3)), pick(0, -2)), mask_strength=mix(float(rng.uniform(0.05, 0.95)), pick(0.0, 1.0, 7.0)),
                   threshold=mix(float(rng.uniform(0, 1)), pick(-0.1, 2.0)), guidance_scale=mix(pick(None, 0.0, 1.0, 7.5), pick(-1.0, float("nan"))),
                   seed=mix(int(pick(0, 1, 123)), -5), rule=mix(pick("cfg", "rescale_std", "rescale_both"), "nope"),
-                  schedule=mix(pick("constant", "linear", "interval"), "bad"), smooth=mix(float(pick(0.0, 1.0)), -1.0), dilate=mix(int(pick(0, 1)), -1))
+                  schedule=mix(pick("constant", "linear", "interval"), "bad"), smooth=mix(float(pick(0.0, 1.0)), -1.0), dilate=mix(int(pick(0, 1)), -1),
+                  clamp=mix(pick(None, 3.0), pick(0.5, -1.0)), callback=mix(None, pick(42, "print")), invert_at=mix("next", "later"))
         with warnings.catch_warnings(), CountCalls(pipe.unet) as cc:
             warnings.simplefilter("ignore")
             try: diffedit(pipe, img, kw.pop("query"), **kw); ok += 1
