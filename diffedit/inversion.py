@@ -16,7 +16,8 @@ __all__ = ['encode_steps', 'Inversion', 'ddim_invert', 'reconstruction_error']
 # %% ../nbs/08_inversion.ipynb #892fbaa6
 def encode_steps(steps:int, encode_ratio:float) -> int:
     ("How many of `steps` DDIM steps the encoding ratio covers (50 steps, r = 0.8 → 40), rounded to the nearest: "
-     "r × steps = 27.5 gives 28 here, where diffusers' pipeline floors to 27; the nearest is closest to the r asked for.")
+     "r × steps = 27.5 gives 28 here, where diffusers' pipeline floors to 27; the nearest is closest to the r "
+     "asked for.")
     check_int(steps, "steps", 1, 1000); check_unit(encode_ratio, "encode_ratio", lo_open=True)
     k = int(round(encode_ratio*steps))
     if k < 1: raise ValueError(f"`encode_ratio` × `steps` must give at least one step, got {encode_ratio} × {steps}")

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 import torch.nn.functional as F
-from .core import encode_image, encode_text, load_image, vae_factor, check_unit, check_int, check_prompts, check_scale, oom_hint
+from .core import encode_image, encode_text, load_image, vae_factor, oom_hint
+from .core import check_unit, check_int, check_prompts, check_scale
 from .ddim import q_sample
 from .guidance import unet_eps, cfg
 
@@ -20,7 +21,8 @@ __all__ = ['Mask', 'mask_level', 'rescale01', 'clamp_extremes', 'fill_holes', 'b
 # %% ../nbs/07_mask.ipynb #736fb01d
 @dataclass
 class Mask:
-    "DiffEdit masks for one image and K queries: `latent` K×h×w bool, `pixels` K×H×W bool (image size), `diff` the rescaled map."
+    ("DiffEdit masks for one image and K queries: `latent` K×h×w bool, `pixels` K×H×W bool (the image's size), "
+     "`diff` the rescaled map.")
     latent: torch.Tensor
     pixels: np.ndarray
     diff: torch.Tensor       # K×h×w, |ε_Q − ε_R| averaged, rescaled to [0, 1]

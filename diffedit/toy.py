@@ -10,8 +10,8 @@ from PIL import Image
 
 # %% auto #0
 __all__ = ['SHAPES', 'COLORS', 'BACKGROUNDS', 'BG_PHRASES', 'PALETTE', 'TEST_SEED0', 'caption', 'Scene', 'make_scene',
-           'scene_grid', 'make_dataset', 'edit_region', 'changed_region', 'judge_color', 'shape_features',
-           'judge_shape']
+           'scene_grid', 'make_dataset', 'edited_scene', 'edit_region', 'changed_region', 'judge_color',
+           'shape_features', 'judge_shape']
 
 # %% ../nbs/02_toy_world.ipynb #b5127d88
 SHAPES = ("circle", "square", "triangle")
@@ -113,13 +113,19 @@ def make_dataset(seeds, size:int=64):
     return np.stack([np.asarray(s.image) for s in scenes]), [s.caption for s in scenes]
 
 # %% ../nbs/02_toy_world.ipynb #1f96a7e7
+def edited_scene(src:Scene, **target) -> Scene:
+    ("Scene `src` with the attributes in `target` (`shape`, `color`, `background`) changed and nothing else: "
+     "an edit's ground truth.")
+    bad = set(target) - {"shape", "color", "background"}
+    if bad: raise ValueError(f"`target` may change shape, color or background, got {sorted(bad)}")
+    return make_scene(src.seed, size=src.image.width,
+                      **{k: target.get(k, getattr(src, k)) for k in ("shape", "color", "background")})
+
 def edit_region(seed:int, src:Scene|None=None, **target) -> np.ndarray:
     ("Ground-truth region of the edit of scene `seed` to `target` (shape/color/background overrides): "
      "old ∪ new object.")
     src = src or make_scene(seed)
-    tgt = make_scene(seed, size=src.image.width,
-                     **{k: target.get(k, getattr(src, k)) for k in ("shape", "color", "background")})
-    return src.mask | tgt.mask
+    return src.mask | edited_scene(src, **target).mask
 
 # %% ../nbs/02_toy_world.ipynb #d61846f6
 def changed_region(src, tgt, tol:int=16) -> np.ndarray:

@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 from . import ddim
-from .core import sd_scheduler
+from .core import sd_scheduler, clip_text_config, psnr_db, NO_SAFETY_CHECKER
 from .toy import make_dataset, TEST_SEED0
 
 # %% auto #0
@@ -94,12 +94,10 @@ def make_vae(cfg:ToyConfig):
                          mid_block_add_attention=False)
 
 def make_text_encoder(cfg:ToyConfig):
-    from transformers import CLIPTextConfig, CLIPTextModel
+    from transformers import CLIPTextModel
     d = cfg.text_dim
-    return CLIPTextModel(CLIPTextConfig(vocab_size=49408, hidden_size=d, intermediate_size=4*d,
-                                        num_hidden_layers=cfg.text_layers, num_attention_heads=4,
-                                        max_position_embeddings=77, bos_token_id=49406, eos_token_id=49407,
-                                        pad_token_id=49407))
+    return CLIPTextModel(clip_text_config(hidden_size=d, intermediate_size=4*d, num_hidden_layers=cfg.text_layers,
+                                          num_attention_heads=4))
 
 def make_unet(cfg:ToyConfig):
     from diffusers import UNet2DConditionModel
@@ -147,7 +145,7 @@ def train_vae(vae, imgs, cfg:ToyConfig, log=None, log_path=None, progress=True):
         opt.zero_grad(set_to_none=True); loss.backward()
         torch.nn.utils.clip_grad_norm_(vae.parameters(), 1.0); opt.step(); sched.step()
         if step % cfg.log_every == 0 or step == cfg.vae_steps - 1:
-            psnr = -10*math.log10(F.mse_loss(rec.detach(), x).item()/4)
+            psnr = psnr_db(F.mse_loss(rec.detach(), x).item(), peak=2.0)   # pixels in [-1, 1]
             _log(log, log_path, part="vae", step=step, loss=loss.item(), psnr=psnr, kl=kl.item(), time=time.time() - t0)
     vae.eval()
     return log
@@ -226,7 +224,7 @@ def vae_psnr(vae, imgs, bs=64):
             x = _to_tensor(imgs[i:i+bs])
             rec = vae.decode(vae.encode(x).latent_dist.mean).sample.clamp(-1, 1)
             mse = ((rec - x)/2).pow(2).flatten(1).mean(1)
-            out.append(-10*torch.log10(mse))
+            out.append(psnr_db(mse, peak=1.0))
     return torch.cat(out).mean().item()
 
 def save_pipe(out_dir, vae, text_encoder, tokenizer, unet, half=True):
@@ -234,8 +232,7 @@ def save_pipe(out_dir, vae, text_encoder, tokenizer, unet, half=True):
     from diffusers import StableDiffusionPipeline
     out = Path(out_dir)
     pipe = StableDiffusionPipeline(vae=vae, text_encoder=text_encoder, tokenizer=tokenizer, unet=unet,
-                                   scheduler=sd_scheduler(), safety_checker=None, feature_extractor=None,
-                                   requires_safety_checker=False)
+                                   scheduler=sd_scheduler(), **NO_SAFETY_CHECKER)
     if half: unet.half(); vae.half()
     try: pipe.save_pretrained(out, safe_serialization=True)
     finally: unet.float(); vae.float()
