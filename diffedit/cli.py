@@ -4,14 +4,17 @@
 
 # %% ../nbs/13_cli.ipynb #6f186043
 from __future__ import annotations
-import argparse, json, re, sys, time, warnings
+import argparse, json, os, re, subprocess, sys, time, warnings
 from pathlib import Path
 from PIL import Image
 from .core import load_pipe, load_image, check_int, check_unit, check_scale, check_prompts, TOY_DIR
+from .core import _model_path
+from .batch import ManifestError, read_manifest, batch_edit, evaluate_batch, launch_command, KINDS
 
 # %% auto #0
 __all__ = ['OPTIONS', 'COMMANDS', 'UsageError', 'cli_message', 'check_out', 'check_model', 'model_max_steps', 'toy_size',
-           'fit_toy', 'StageBars', 'edit_figure', 'edit_command', 'demo_command', 'parser', 'main']
+           'fit_toy', 'StageBars', 'edit_figure', 'load_model', 'edit_command', 'demo_command', 'batch_command',
+           'evaluate_command', 'parser', 'main']
 
 # %% ../nbs/13_cli.ipynb #ae0f6a41
 class UsageError(ValueError):
@@ -21,12 +24,13 @@ class _Parser(argparse.ArgumentParser):
     "argparse that raises `UsageError` where it would print its usage and exit."
     def error(self, message): raise UsageError(f"{message} (see `{self.prog} -h`)")
 
-OPTIONS = ("query", "reference", "model", "out", "encode_ratio", "steps", "guidance_scale", "seed", "keep_size")
+OPTIONS = ("query", "reference", "model", "out", "encode_ratio", "steps", "guidance_scale", "seed", "keep_size",
+           "threshold", "n", "edits", "kinds", "processes")
 
 def cli_message(e:BaseException) -> str:
     "An error as one line, in the command's words: the API's `steps` is --steps, `x` or `image` is IMAGE."
     msg = " ".join(str(e).split()) or type(e).__name__
-    name = lambda m: "IMAGE" if m[1] in ("x", "image") else "--" + m[1].replace("_", "-") if m[1] in OPTIONS else m[0]
+    name = lambda m: "IMAGE" if m[1] in ("x", "image") else "MANIFEST" if m[1] == "manifest" else "--" + m[1].replace("_", "-") if m[1] in OPTIONS else m[0]
     return re.sub(r"`(\w+)`", name, msg)
 
 # %% ../nbs/13_cli.ipynb #bd46e690
@@ -42,18 +46,20 @@ def check_out(out) -> Path:
 
 # %% ../nbs/13_cli.ipynb #5d2d8842
 def check_model(model) -> str:
-    "`model` as `load_pipe` takes it; refused here, before any import of diffusers, where it cannot be one."
+    ("`model` as `load_pipe` takes it; refused here, before any import of diffusers, where it cannot be one. A folder "
+     "or hub id is judged by the rule `load_pipe` itself applies (`core._model_path`), which loads nothing.")
     m = str(model).strip() if isinstance(model, (str, Path)) else ""
     allowed = ("'toy', 'random-tiny', 'random-sd15', a hub id such as runwayml/stable-diffusion-v1-5, "
                "or a diffusers folder")
-    if m == "toy" or m in ("random-tiny", "random-sd15"): return m
-    if Path(m).expanduser().is_dir():
-        if not (Path(m).expanduser()/"model_index.json").is_file():
-            raise UsageError(f"`model` folder {m!r} has no model_index.json: it is not a diffusers pipeline folder")
-        return m
-    if not m or m.startswith((".", "/", "~", "random-")) or m.count("/") != 1:
-        raise UsageError(f"`model` must be {allowed}, got {str(model)!r}")
+    if m in ("random-tiny", "random-sd15"): return m                     # made in memory, no folder
+    if not m or m.startswith("random-"): raise UsageError(f"`model` must be {allowed}, got {str(model)!r}")
+    if (m.startswith((".", "/", "~")) or m.count("/") > 1) and not Path(m).expanduser().exists():
+        raise UsageError(f"`model` folder {m!r} does not exist")
+    try: _model_path(m)
+    except (FileNotFoundError, OSError) as e:
+        raise UsageError(f"`model` must be {allowed}, got {m!r}" if "neither" in str(e) else str(e)) from None
     return m
+
 
 # %% ../nbs/13_cli.ipynb #4200cd5a
 def model_max_steps(model:str) -> int:
@@ -136,6 +142,18 @@ def _load_input(image):
         raise UsageError(f"`image` {str(image)!r} is not an image file PIL can read "
                          f"({type(e).__name__}: {msg})") from None
 
+def load_model(model:str, device=None):
+    ("`load_pipe(model)`, where a hub id that cannot be had gets the command's words: what to pass to --model, "
+     "not the Python API's `model=`.")
+    try: return load_pipe(model, device=device)
+    except OSError as e:
+        if model == "toy" or model.startswith("random-") or Path(model).expanduser().exists(): raise
+        raise OSError(f"--model {model!r} is not a local folder, and the model hub could not provide it. Where the hub "
+                      f"is reachable, download it once (`huggingface-cli download {model} --local-dir sd-model`) and "
+                      "pass --model sd-model; a model already in the Hugging Face cache loads offline with "
+                      "HF_HUB_OFFLINE=1. Or leave out --model: the embedded model needs no download.") from None
+
+
 # %% ../nbs/13_cli.ipynb #f47bd0d4
 def edit_command(image, query:str, reference:str="", model:str="toy", out="edited.png", encode_ratio:float=0.9,
                  steps:int=50, guidance_scale:float|None=None, seed:int=0, keep_size:bool=False,
@@ -145,7 +163,7 @@ def edit_command(image, query:str, reference:str="", model:str="toy", out="edite
     from diffedit.guidance import ddim_levels
     from diffedit.inversion import encode_steps
     if not isinstance(query, str): raise UsageError(f"`query` must be one string, got {query!r}")
-    check_prompts(query, "query")
+    if not query.strip(): raise UsageError(f"`query` must say what the edited image should show, got {query!r}")
     if not isinstance(reference, str):
         raise UsageError(f"`reference` must be a string ('' for none), got {reference!r}")
     model = check_model(model)
@@ -155,7 +173,7 @@ def edit_command(image, query:str, reference:str="", model:str="toy", out="edite
     check_int(seed, "seed", 0, 2**63 - 1)
     out, img = check_out(out), _load_input(image)
     if model == "toy": img = fit_toy(img, keep_size)
-    pipe = load_pipe(model)                                      # the first slow step
+    pipe = load_model(model)                                     # the first slow step
     pipe.set_progress_bar_config(disable=True)
     ddim_levels(pipe, steps)                                     # a hub model's own schedule
     with StageBars(pipe, steps, encode_ratio, enable=progress):
@@ -188,13 +206,64 @@ def demo_command(out="diffedit_demo.png", seed:int=1_000_012, steps:int=50, prog
           f"mask covers {r.mask.mean():.0%} of the image; wrote {fig}")
     return fig
 
-COMMANDS = dict(edit=edit_command, demo=demo_command)
+# %% ../nbs/13_cli.ipynb #c19c7114
+def _launched() -> bool: return "WORLD_SIZE" in os.environ or "LOCAL_RANK" in os.environ
+
+def _relaunch(command:str, positional:list, processes:int, **kw) -> int:
+    "Run `diffedit COMMAND` with these options in `processes` processes; their exit status."
+    argv = [command, *map(str, positional)]
+    for k, v in kw.items():
+        if v is None or v is False: continue
+        argv += [f"--{k.replace('_', '-')}"] + ([] if v is True else [str(v)])
+    env = dict(os.environ)
+    env.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1)//processes)))
+    return subprocess.run(launch_command(processes, argv), env=env).returncode
+
+def batch_command(manifest, out, model:str="toy", steps:int|None=None, encode_ratio:float|None=None,
+                  guidance_scale:float|None=None, threshold:float|None=None, n:int|None=None, seed:int|None=None,
+                  processes:int=1, group:bool=False, quiet:bool=False):
+    ("Run the edits of `manifest` into `out` (images/, masks/, results.jsonl), in `processes` processes; the main "
+     "process prints a summary.")
+    model, opts = check_model(model), dict(steps=steps, encode_ratio=encode_ratio, guidance_scale=guidance_scale,
+                                            threshold=threshold, n=n, seed=seed)
+    check_int(processes, "processes", 1, 1024)
+    from diffedit.batch import check_options
+    check_options(opts, model_max_steps(model)); read_manifest(manifest)       # refused here, before any launch
+    if processes > 1 and not _launched():
+        return _relaunch("batch", [manifest], processes, out=out, model=model, group=group, quiet=quiet, **opts)
+    return batch_edit(manifest, out, model=model, group=group, progress=False if quiet else None, **opts)
+
+def evaluate_command(edits:int=20, out="diffedit_eval", kinds:str=",".join(KINDS), model:str="toy",
+                     steps:int|None=None, encode_ratio:float|None=None, n:int|None=None, seed0:int|None=None,
+                     processes:int=1, group:bool=False, quiet:bool=False):
+    ("`edits` shapes-world edits of each kind, scored against the ground truth; prints each metric's mean and "
+     "95 % interval per kind.")
+    model, ks = check_model(model), [k.strip() for k in str(kinds).split(",") if k.strip()]
+    check_int(edits, "edits", 1); check_int(processes, "processes", 1, 1024)
+    if not ks or any(k not in KINDS for k in ks): raise UsageError(f"`kinds` must be some of {','.join(KINDS)}, got {kinds!r}")
+    from diffedit.batch import check_options
+    opts = check_options(dict(steps=steps, encode_ratio=encode_ratio, n=n), model_max_steps(model))
+    if processes > 1 and not _launched():
+        return _relaunch("evaluate", [], processes, edits=edits, out=out, kinds=",".join(ks), model=model, seed0=seed0,
+                         group=group, quiet=quiet, **opts)
+    t = evaluate_batch(out, edits, ks, model=model, seed0=seed0, group=group, progress=False if quiet else None, **opts)
+    if t is None: return None
+    cell = lambda k, m: next("{:.3f} [{:.3f}, {:.3f}]".format(x["mean"], x["low"], x["high"]) + f" n={x['n']}"
+                             for x in t if x["kind"] == k and x["metric"] == m)
+    w = max(len(cell(k, m)) for k in ks for m in {x["metric"] for x in t})
+    print(f"mean [95 % t-interval] of {edits} edits per kind, in {out}:")
+    print("metric".ljust(12) + "".join(k.ljust(w + 2) for k in ks))
+    for m in dict.fromkeys(x["metric"] for x in t): print(m.ljust(12) + "".join(cell(k, m).ljust(w + 2) for k in ks))
+    return t
+
+COMMANDS = dict(edit=edit_command, demo=demo_command, batch=batch_command, evaluate=evaluate_command)
+
 
 # %% ../nbs/13_cli.ipynb #787a4a20
 def parser() -> argparse.ArgumentParser:
     "The command line: `diffedit edit …` and `diffedit demo …`."
     p = _Parser(prog="diffedit", description="DiffEdit from the shell.")
-    sub = p.add_subparsers(dest="command", metavar="{edit,demo}")
+    sub = p.add_subparsers(dest="command", metavar="{edit,demo,batch,evaluate}")
     e = sub.add_parser("edit", help="edit an image to match a text (DiffEdit)",
                        description="Edit IMAGE to match --query with DiffEdit: writes --out and, beside it, a figure "
                        "(input | mask | output).")
@@ -218,7 +287,33 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("--out", default="diffedit_demo.png", help="the figure (default: diffedit_demo.png)")
     d.add_argument("--seed", type=int, default=1_000_012, help="which shapes-world scene")
     d.add_argument("--steps", type=int, default=50, help="DDIM steps (default: 50)")
-    for q in (e, d): q.add_argument("--debug", action="store_true", help="on an error, show the traceback")
+    b = sub.add_parser("batch", help="run the edits of a manifest (CSV or JSON Lines) across processes",
+                       description="Run every edit of MANIFEST into --out: images/ID.png, masks/ID.png, results.jsonl. "
+                       "A rerun into the same --out skips what is done. A row's own options win over these.")
+    b.add_argument("manifest", metavar="MANIFEST", help="a .csv or .jsonl file: id, image, query, reference, and "
+                   "optional seed, encode_ratio, guidance_scale, threshold, n, steps")
+    b.add_argument("--out", required=True, help="the output folder")
+    v = sub.add_parser("evaluate", help="shapes-world edits scored against the ground truth, with 95 %% intervals",
+                       description="EDITS colour, shape and both-at-once edits of unseen shapes-world scenes, run as a "
+                       "batch and scored; each metric's mean with its 95 %% t-interval.")
+    v.add_argument("--edits", type=int, default=20, help="edits of each kind (default: 20)")
+    v.add_argument("--out", default="diffedit_eval", help="the output folder (default: diffedit_eval)")
+    v.add_argument("--kinds", default=",".join(KINDS), help=f"some of {','.join(KINDS)} (default: all)")
+    v.add_argument("--seed0", type=int, default=None, help="the first scene's seed (default: the evaluation's)")
+    for q in (b, v):
+        q.add_argument("--model", default="toy", help="'toy' (default), a hub id or a diffusers folder")
+        q.add_argument("--steps", type=int, default=None, help="DDIM steps (default: 50)")
+        q.add_argument("--encode-ratio", type=float, default=None, help="in (0, 1] (default: 0.9)")
+        q.add_argument("--n", type=int, default=None, help="noise draws for the mask (default: 10)")
+        q.add_argument("--processes", type=int, default=1,
+                       help="start N processes (torchrun on CPUs, accelerate launch on GPUs; default: 1)")
+        q.add_argument("--group", action="store_true", help="edits of one image with the same options share UNet "
+                       "calls: faster, bytes may differ by a grey level from one-row calls")
+        q.add_argument("--quiet", action="store_true", help="no progress bar")
+    b.add_argument("--guidance-scale", type=float, default=None, help="a number ≥ 0 (default: the model's)")
+    b.add_argument("--threshold", type=float, default=None, help="the mask's cut in [0, 1] (default: 0.5)")
+    b.add_argument("--seed", type=int, default=None, help="seed of rows that set none (default: 0)")
+    for q in (e, d, b, v): q.add_argument("--debug", action="store_true", help="on an error, show the traceback")
     return p
 
 # %% ../nbs/13_cli.ipynb #04790481
@@ -235,9 +330,10 @@ def main(argv=None) -> int:
     say = lambda kind, msg: print(f"diffedit {a.command}: {kind}: {msg}", file=sys.stderr)
     with warnings.catch_warnings():
         warnings.showwarning = lambda m, *_, **__: say("warning", cli_message(m))
-        try: COMMANDS[a.command](**kw)
+        try: rc = COMMANDS[a.command](**kw)
         except (ValueError, TypeError, OSError) as e:      # bad input: an option, the image, a model that can't be had
             if a.debug: raise
+            if os.environ.get("RANK", "0") != "0" and isinstance(e, (UsageError, ManifestError)): return 2  # said once
             say("error", cli_message(e)); return 2
         except KeyboardInterrupt:
             if a.debug: raise
@@ -245,4 +341,6 @@ def main(argv=None) -> int:
         except Exception as e:
             if a.debug: raise
             say("error", f"{type(e).__name__}: {cli_message(e)} (--debug shows the traceback)"); return 1
-    return 0
+    return rc if isinstance(rc, int) else 0
+
+if __name__ == "__main__" and "__file__" in globals(): sys.exit(main())    # python -m diffedit.cli (the launchers)
