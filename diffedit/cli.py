@@ -30,7 +30,8 @@ OPTIONS = ("query", "reference", "model", "out", "encode_ratio", "steps", "guida
 def cli_message(e:BaseException) -> str:
     "An error as one line, in the command's words: the API's `steps` is --steps, `x` or `image` is IMAGE."
     msg = " ".join(str(e).split()) or type(e).__name__
-    name = lambda m: "IMAGE" if m[1] in ("x", "image") else "MANIFEST" if m[1] == "manifest" else "--" + m[1].replace("_", "-") if m[1] in OPTIONS else m[0]
+    name = lambda m: ("IMAGE" if m[1] in ("x", "image") else "MANIFEST" if m[1] == "manifest" else
+                     "--n-mask" if m[1] == "n" else "--" + m[1].replace("_", "-") if m[1] in OPTIONS else m[0])
     return re.sub(r"`(\w+)`", name, msg)
 
 # %% ../nbs/13_cli.ipynb #bd46e690
@@ -214,7 +215,7 @@ def _relaunch(command:str, positional:list, processes:int, **kw) -> int:
     argv = [command, *map(str, positional)]
     for k, v in kw.items():
         if v is None or v is False: continue
-        argv += [f"--{k.replace('_', '-')}"] + ([] if v is True else [str(v)])
+        argv += ["--n-mask" if k == "n" else f"--{k.replace('_', '-')}"] + ([] if v is True else [str(v)])
     env = dict(os.environ)
     env.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1)//processes)))
     return subprocess.run(launch_command(processes, argv), env=env).returncode
@@ -304,7 +305,8 @@ def parser() -> argparse.ArgumentParser:
         q.add_argument("--model", default="toy", help="'toy' (default), a hub id or a diffusers folder")
         q.add_argument("--steps", type=int, default=None, help="DDIM steps (default: 50)")
         q.add_argument("--encode-ratio", type=float, default=None, help="in (0, 1] (default: 0.9)")
-        q.add_argument("--n", type=int, default=None, help="noise draws for the mask (default: 10)")
+        q.add_argument("--n-mask", dest="n", type=int, default=None,
+                       help="noise draws averaged for the mask, the API's `n` (default: 10)")
         q.add_argument("--processes", type=int, default=1,
                        help="start N processes (torchrun on CPUs, accelerate launch on GPUs; default: 1)")
         q.add_argument("--group", action="store_true", help="edits of one image with the same options share UNet "

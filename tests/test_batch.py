@@ -8,7 +8,7 @@ from diffedit.batch import ManifestError, read_manifest, batch_edit, mean_ci, ev
 from diffedit.cli import main
 from diffedit.toy import make_scene
 
-FAST = ["--steps", "10", "--n", "2", "--quiet"]
+FAST = ["--steps", "10", "--n-mask", "2", "--quiet"]
 ENV = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
 BAD = {"b-missing": "no image file", "g-empty": "`query`", "m-steps": "`steps`"}
 

@@ -27,3 +27,36 @@ def test_out(tmp_path):
     (tmp_path/"d.png").mkdir()
     with pytest.raises(UsageError, match="is a folder"): check_out(tmp_path/"d.png")
     with pytest.raises(UsageError, match="`out`"): check_out("edited.txt")
+
+
+def _edit_error(tmp_path, capsys, *args):
+    from diffedit.cli import main
+    from diffedit.toy import make_scene
+    make_scene(1).image.save(tmp_path/"s.png")
+    assert main(["edit", tmp_path/"s.png", *args, "--out", tmp_path/"e.png"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1, err
+    return err[0]
+
+def test_empty_query_in_the_commands_words(tmp_path, capsys):
+    for q in ("", "  "):
+        err = _edit_error(tmp_path, capsys, "--query", q)
+        assert "--query" in err and "list" not in err, err
+
+def test_missing_model_folder(tmp_path, capsys):
+    for m in ("./nosuchdir", str(tmp_path/"nosuchdir"), "~/no/such/model", "a/b/c"):
+        with pytest.raises(UsageError, match="does not exist"): check_model(m)
+    err = _edit_error(tmp_path, capsys, "--query", "a red circle", "--model", "./nosuchdir")
+    assert "folder './nosuchdir' does not exist" in err, err
+
+def test_unreachable_hub_id_in_the_commands_words(tmp_path):
+    import os, subprocess, sys
+    from diffedit.toy import make_scene
+    make_scene(1).image.save(tmp_path/"s.png")
+    r = subprocess.run([sys.executable, "-m", "diffedit.cli", "edit", str(tmp_path/"s.png"), "--query", "x", "--model",
+                        "someone/nonexistent", "--out", str(tmp_path/"e.png")], capture_output=True, text=True,
+                       timeout=300, env=dict(os.environ, HF_HUB_OFFLINE="1", OMP_NUM_THREADS="1"))
+    assert r.returncode == 2, r.stderr
+    err = r.stderr.strip().splitlines()
+    assert len(err) == 1 and "--model 'someone/nonexistent'" in err[0], err
+    for api_words in ("model='toy'", "`model=`", "DIFFEDIT_MODEL", "notebooks"): assert api_words not in err[0], err
