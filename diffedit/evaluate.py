@@ -10,16 +10,16 @@ from scipy.ndimage import binary_dilation
 from tqdm.auto import tqdm
 from .core import encode_image, encode_text, decode_latents, native_size, psnr, iou, tensor_to_images
 import itertools
-from .toy import (make_scene, edited_scene, SHAPES, COLORS, BACKGROUNDS, TEST_SEED0, caption, judge_color, judge_shape,
-                          changed_region)
+from .toy import (make_scene, edited_scene, color_masks, SHAPES, COLORS, BACKGROUNDS, TEST_SEED0, caption,
+                          judge_color, judge_shape, changed_region)
 from .guidance import default_guidance, text_to_image
 from .inversion import ddim_invert
 from .edit import diffedit, sdedit, recipe
 
 # %% auto #0
 __all__ = ['EVAL_SEED0', 'TUNE_SEED0', 'METRICS', 'edit_cases', 'color_shares', 'failure', 'score', 'evaluate_edits', 'summarize',
-           'failures', 'evaluate', 'tradeoff_plot', 'one_change_at_a_time', 'step3_frames', 'judge_samples',
-           'guidance_table']
+           'failures', 'evaluate', 'tradeoff_plot', 'one_change_at_a_time', 'step3_frames', 'largest_blob',
+           'object_track', 'judge_samples', 'guidance_table']
 
 # %% ../nbs/10_evaluate.ipynb #c1884e33
 EVAL_SEED0 = TEST_SEED0 + 10_000   # the scenes the findings are reported on
@@ -174,19 +174,45 @@ def one_change_at_a_time(pipe, changes, n:int=20, seed0:int=TUNE_SEED0, encode_r
 # %% ../nbs/10_evaluate.ipynb #552a96de
 @torch.no_grad()
 def step3_frames(pipe, image, query, reference, every:int=5, steps:int=50, encode_ratio:float=0.9, guidance_scale=None,
-                 paper:bool=False, **changes):
-    "The predicted clean image x̂₀ every `every` steps of `diffedit`'s step 3: (levels, images)."
+                 paper:bool=False, return_result:bool=False, **changes):
+    ("The predicted clean image x̂₀ every `every` steps of `diffedit`'s step 3: (levels, images), and the edit's "
+     "`EditResult` with `return_result`.")
     from diffedit.ddim import predict_x0
     from diffedit.guidance import guided_eps, alpha_bar
     g = default_guidance(pipe) if guidance_scale is None else guidance_scale
     seen = []
-    diffedit(pipe, image, query, reference, steps=steps, encode_ratio=encode_ratio, guidance_scale=g, paper=paper,
-             callback=lambda i, level, y: seen.append((level, y)) if i % every == every - 1 else None, **changes)
+    res = diffedit(pipe, image, query, reference, steps=steps, encode_ratio=encode_ratio, guidance_scale=g, paper=paper,
+                   callback=lambda i, level, y: seen.append((level, y)) if i % every == every - 1 else None, **changes)
     cond, unc = encode_text(pipe, query), encode_text(pipe, "")
     levels = [lv for lv, _ in seen if lv >= 0]
     x0s = [predict_x0(y.float(), guided_eps(pipe, y, lv, cond, unc, g).float(), alpha_bar(pipe, lv))
            for lv, y in seen if lv >= 0]
-    return levels, decode_latents(pipe, torch.cat(x0s).to(pipe.unet.dtype))
+    frames = decode_latents(pipe, torch.cat(x0s).to(pipe.unet.dtype))
+    return (levels, frames, res) if return_result else (levels, frames)
+
+def largest_blob(img, color:str, min_px:int=12):
+    "The largest connected blob of `color`'s pixels in `img` (bool H×W), or None when it has under `min_px`."
+    from scipy.ndimage import label
+    lab, n = label(color_masks(img)[color])
+    if n == 0: return None
+    sizes = np.bincount(lab.ravel())[1:]
+    return lab == 1 + sizes.argmax() if sizes.max() >= min_px else None
+
+def object_track(pipe, src, tgt, every:int=5, **kw):
+    ("Where step 3's x̂₀ draws the requested colour, every `every` steps: (one dict per frame: the largest blob of "
+     "`tgt.color`, its pixels, the share of it inside the edit's mask, its centre's distance from the mask; the edit).")
+    from scipy.ndimage import distance_transform_edt
+    levels, frames, res = step3_frames(pipe, src.image, tgt.caption, src.caption, every=every, return_result=True,
+                                       **kw)
+    far = distance_transform_edt(~res.mask)                   # each pixel's distance from the mask
+    out = []
+    for lv, im in zip(levels, frames):
+        b = largest_blob(im, tgt.color)
+        if b is None: out.append(dict(level=lv, px=0, inside=float("nan"), dist=float("nan"))); continue
+        ys, xs = np.nonzero(b)
+        out.append(dict(level=lv, px=int(b.sum()), inside=float(res.mask[b].mean()),
+                        dist=float(far[int(round(ys.mean())), int(round(xs.mean()))])))
+    return out, res
 
 # %% ../nbs/10_evaluate.ipynb #e9719a98
 def judge_samples(pipe, combos, rule="cfg", schedule="constant", g:float|None=None, steps:int=30, seed:int=0,

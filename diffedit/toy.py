@@ -10,7 +10,7 @@ from PIL import Image
 
 # %% auto #0
 __all__ = ['SHAPES', 'COLORS', 'BACKGROUNDS', 'BG_PHRASES', 'PALETTE', 'TEST_SEED0', 'caption', 'Scene', 'make_scene',
-           'scene_grid', 'make_dataset', 'edited_scene', 'edit_region', 'changed_region', 'judge_color',
+           'scene_grid', 'make_dataset', 'edited_scene', 'edit_region', 'changed_region', 'color_masks', 'judge_color',
            'shape_features', 'judge_shape']
 
 # %% ../nbs/02_toy_world.ipynb #b5127d88
@@ -134,7 +134,8 @@ def changed_region(src, tgt, tol:int=16) -> np.ndarray:
     return (np.abs(np.asarray(src.image, int) - np.asarray(tgt.image, int)) > tol).any(-1)
 
 # %% ../nbs/02_toy_world.ipynb #5c486cad
-def _color_masks(img, tol=90.0):
+def color_masks(img, tol:float=90.0) -> dict:
+    "Each object colour's pixels in `img`: within `tol` (RGB distance) of it and nearer to it than to the others."
     px = np.asarray(img.convert("RGB"), float)
     d = np.stack([np.linalg.norm(px - np.array(c, float), axis=-1) for c in COLORS.values()])
     near = d < tol
@@ -143,7 +144,7 @@ def _color_masks(img, tol=90.0):
 
 def judge_color(img, region=None, min_px:int=12):
     "The object colour with the most pixels in `img` (within the bool `region` if given), or None if too few."
-    masks = _color_masks(img)
+    masks = color_masks(img)
     counts = {k: int((m & region).sum() if region is not None else m.sum()) for k, m in masks.items()}
     best = max(counts, key=counts.get)
     return best if counts[best] >= min_px else None
@@ -168,7 +169,7 @@ def judge_shape(img, color=None, region=None, min_px:int=12, method:str="corners
     from scipy import ndimage
     color = color or judge_color(img, region)
     if color is None: return None
-    m = _color_masks(img)[color]
+    m = color_masks(img)[color]
     if region is not None: m = m & region
     lab, n = ndimage.label(m)
     if n == 0: return None

@@ -95,3 +95,16 @@ def test_count_calls(tiny):
     with CountCalls(tiny.unet) as c:
         tiny.unet(torch.zeros(3, 4, 8, 8), 10, encoder_hidden_states=torch.zeros(3, 77, tiny.text_encoder.config.hidden_size))
     assert (c.calls, c.rows) == (1, 3)
+
+def test_write_clip_tokenizer_rebuilds_the_shipped_folder(tmp_path):
+    "The shipped tokenizer folder is `write_clip_tokenizer`'s output: rebuilt here from its own merges in CLIP's format."
+    import gzip, json
+    from diffedit.core import TOKENIZER_DIR
+    from diffedit.train import write_clip_tokenizer
+    merges = (TOKENIZER_DIR/"merges.txt").read_text(encoding="utf-8").split("\n")[1:]
+    bpe = tmp_path/"bpe_simple_vocab_16e6.txt.gz"            # CLIP's file: a header line, then the merges
+    with gzip.open(bpe, "wt", encoding="utf-8") as f: f.write("\n".join(["\"bpe_simple_vocab_16e6.txt#version: 0.2"] + merges))
+    out = write_clip_tokenizer(tmp_path/"tok", bpe)
+    for name in ("vocab.json", "merges.txt", "special_tokens_map.json", "tokenizer_config.json"):
+        new, old = (out/name).read_text(encoding="utf-8"), (TOKENIZER_DIR/name).read_text(encoding="utf-8")
+        assert (json.loads(new) == json.loads(old)) if name.endswith(".json") else new == old, name
