@@ -2,7 +2,7 @@
 process's peak memory, and what sharing UNet calls (`--group`) gains, in one run side by side; then the arithmetic for
 N GPUs from one GPU's measured seconds per edit (an argument: no GPU is needed here).
 
-    python bench/bench_batch.py [--rows 24] [--steps 20] [--n 4] [--gpu-edit-seconds S]
+    python bench/bench_batch.py [--rows 12] [--steps 10] [--n-mask 2] [--gpu-edit-seconds S]
 
 Results: bench/results/DATE-HHMM-batch.json and the printed table."""
 import argparse, json, os, resource, shutil, subprocess, sys, tempfile, time
@@ -14,7 +14,8 @@ def worker(args):
     from diffedit.batch import batch_edit
     from accelerate import PartialState
     t = time.perf_counter()
-    s = batch_edit(args.manifest, args.out, steps=args.steps, n=args.n, group=args.group, progress=False, quiet=True)
+    s = batch_edit(args.manifest, args.out, steps=args.steps, n=args.n, group=args.group, progress=False, quiet=True,
+                   threads=None)                                      # the threads OMP_NUM_THREADS gives
     rank = PartialState().process_index
     (Path(args.out)/f"peak.rank{rank}.json").write_text(json.dumps(dict(
         rank=rank, peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024, seconds=time.perf_counter() - t,
@@ -37,7 +38,7 @@ def make_manifest(d, rows, per_scene):
 def run(manifest, out, processes, threads, steps, n, group=False):
     env = dict(os.environ, OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
     me = [str(Path(__file__).resolve()), "--worker", "--manifest", str(manifest), "--out", str(out), "--steps",
-          str(steps), "--n", str(n)] + (["--group"] if group else [])
+          str(steps), "--n-mask", str(n)] + (["--group"] if group else [])
     cmd = ([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", str(processes), *me]
            if processes > 1 else [sys.executable, *me])
     t = time.perf_counter()
@@ -53,8 +54,8 @@ def run(manifest, out, processes, threads, steps, n, group=False):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--worker", action="store_true"); p.add_argument("--manifest"); p.add_argument("--out")
-    p.add_argument("--rows", type=int, default=24); p.add_argument("--steps", type=int, default=20)
-    p.add_argument("--n", type=int, default=4); p.add_argument("--group", action="store_true")
+    p.add_argument("--rows", type=int, default=12); p.add_argument("--steps", type=int, default=10)
+    p.add_argument("--n-mask", dest="n", type=int, default=2); p.add_argument("--group", action="store_true")
     p.add_argument("--gpu-edit-seconds", type=float, default=None,
                    help="one GPU's measured seconds per edit (e.g. bench_gpu.py's), for the N-GPU arithmetic")
     a = p.parse_args()
@@ -64,7 +65,7 @@ def main():
         m1, m3 = make_manifest(tmp, a.rows, 1), make_manifest(Path(tempfile.mkdtemp(dir=tmp)), a.rows, 3)
         load0 = os.getloadavg()[0]
         runs = [run(m1, tmp/"a", 1, 2, a.steps, a.n), run(m1, tmp/"b", 2, 1, a.steps, a.n),
-                run(m3, tmp/"c", 1, 2, a.steps, a.n), run(m3, tmp/"d", 1, 2, a.steps, a.n, group=True)]
+                run(m3, tmp/"c", 1, 1, a.steps, a.n), run(m3, tmp/"d", 1, 1, a.steps, a.n, group=True)]
         same = all((tmp/"a"/d/f).read_bytes() == (tmp/"b"/d/f).read_bytes()
                    for d in ("images", "masks") for f in os.listdir(tmp/"a"/d))
     finally: shutil.rmtree(tmp)
@@ -77,8 +78,8 @@ def main():
               f"{r['seconds_in_batch_edit']:>12.1f}{r['wall_seconds_with_start']:>14.1f}  {r['peak_mb']}")
     print(f"2 × 1 against 1 × 2: {runs[1]['edits_per_minute']/runs[0]['edits_per_minute']:.2f}× the edits per minute; "
           f"images and masks byte-equal: {same}")
-    print(f"--group (3 queries per scene, one call): {runs[3]['edits_per_minute']/runs[2]['edits_per_minute']:.2f}× "
-          "the edits per minute of one call per row")
+    print(f"--group (3 queries per scene, one call; 1 process × 1 thread): "
+          f"{runs[3]['edits_per_minute']/runs[2]['edits_per_minute']:.2f}× the edits per minute of one call per row")
     g = a.gpu_edit_seconds
     if g:
         print(f"N GPUs, one process each, {g} s per edit on one (measured there): N/{g} edits per second, if nothing "
