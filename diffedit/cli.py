@@ -222,7 +222,7 @@ def _relaunch(command:str, positional:list, processes:int, **kw) -> int:
 
 def batch_command(manifest, out, model:str="toy", steps:int|None=None, encode_ratio:float|None=None,
                   guidance_scale:float|None=None, threshold:float|None=None, n:int|None=None, seed:int|None=None,
-                  processes:int=1, group:bool=False, quiet:bool=False):
+                  processes:int=1, threads:int=1, group:bool=False, quiet:bool=False):
     ("Run the edits of `manifest` into `out` (images/, masks/, results.jsonl), in `processes` processes; the main "
      "process prints a summary.")
     model, opts = check_model(model), dict(steps=steps, encode_ratio=encode_ratio, guidance_scale=guidance_scale,
@@ -231,12 +231,14 @@ def batch_command(manifest, out, model:str="toy", steps:int|None=None, encode_ra
     from diffedit.batch import check_options
     check_options(opts, model_max_steps(model)); read_manifest(manifest)       # refused here, before any launch
     if processes > 1 and not _launched():
-        return _relaunch("batch", [manifest], processes, out=out, model=model, group=group, quiet=quiet, **opts)
-    return batch_edit(manifest, out, model=model, group=group, progress=False if quiet else None, **opts)
+        return _relaunch("batch", [manifest], processes, out=out, model=model, threads=threads, group=group,
+                         quiet=quiet, **opts)
+    return batch_edit(manifest, out, model=model, group=group, progress=False if quiet else None, threads=threads,
+                      **opts)
 
 def evaluate_command(edits:int=20, out="diffedit_eval", kinds:str=",".join(KINDS), model:str="toy",
                      steps:int|None=None, encode_ratio:float|None=None, n:int|None=None, seed0:int|None=None,
-                     processes:int=1, group:bool=False, quiet:bool=False):
+                     processes:int=1, threads:int=1, group:bool=False, quiet:bool=False):
     ("`edits` shapes-world edits of each kind, scored against the ground truth; prints each metric's mean and "
      "95 % interval per kind.")
     model, ks = check_model(model), [k.strip() for k in str(kinds).split(",") if k.strip()]
@@ -246,8 +248,9 @@ def evaluate_command(edits:int=20, out="diffedit_eval", kinds:str=",".join(KINDS
     opts = check_options(dict(steps=steps, encode_ratio=encode_ratio, n=n), model_max_steps(model))
     if processes > 1 and not _launched():
         return _relaunch("evaluate", [], processes, edits=edits, out=out, kinds=",".join(ks), model=model, seed0=seed0,
-                         group=group, quiet=quiet, **opts)
-    t = evaluate_batch(out, edits, ks, model=model, seed0=seed0, group=group, progress=False if quiet else None, **opts)
+                         threads=threads, group=group, quiet=quiet, **opts)
+    t = evaluate_batch(out, edits, ks, model=model, seed0=seed0, group=group, progress=False if quiet else None,
+                       threads=threads, **opts)
     if t is None: return None
     cell = lambda k, m: next("{:.3f} [{:.3f}, {:.3f}]".format(x["mean"], x["low"], x["high"]) + f" n={x['n']}"
                              for x in t if x["kind"] == k and x["metric"] == m)
@@ -309,6 +312,8 @@ def parser() -> argparse.ArgumentParser:
                        help="noise draws averaged for the mask, the API's `n` (default: 10)")
         q.add_argument("--processes", type=int, default=1,
                        help="start N processes (torchrun on CPUs, accelerate launch on GPUs; default: 1)")
+        q.add_argument("--threads", type=int, default=1, help="torch threads of each CPU process (default: 1, so "
+                       "that an edit's bytes do not depend on how it is run; use --processes for more cores)")
         q.add_argument("--group", action="store_true", help="edits of one image with the same options share UNet "
                        "calls: faster, bytes may differ by a grey level from one-row calls")
         q.add_argument("--quiet", action="store_true", help="no progress bar")

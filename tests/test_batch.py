@@ -162,3 +162,13 @@ def test_eval_cases_both_changes_both():
         assert set(t) == {"color", "shape"} and tgt.color != src.color and tgt.shape != src.shape
         assert tgt.background == src.background
     with pytest.raises(ValueError, match="`kind`"): eval_cases("size", 1)
+
+
+def test_one_process_of_two_threads_same_bytes(manifest, one_process, tmp_path):
+    "On a CPU each process edits with one thread (the thread count changes some sums): the bytes do not move."
+    out = tmp_path/"out"
+    r = subprocess.run([sys.executable, "-m", "diffedit.cli", "batch", str(manifest), "--out", str(out), *FAST],
+                       env=dict(ENV, OMP_NUM_THREADS="2", MKL_NUM_THREADS="2"), capture_output=True, text=True,
+                       timeout=600)
+    assert r.returncode == 0, r.stderr
+    assert files(out) == files(one_process)
