@@ -76,7 +76,8 @@ def main():
     for r, per in zip(runs, (1, 1, 3, 3)):
         print(f"{r['processes']} × {r['threads']:<18}{per:<15}{str(r['group']):<7}{r['edits_per_minute']:>10.1f}"
               f"{r['seconds_in_batch_edit']:>12.1f}{r['wall_seconds_with_start']:>14.1f}  {r['peak_mb']}")
-    print(f"2 × 1 against 1 × 2: {runs[1]['edits_per_minute']/runs[0]['edits_per_minute']:.2f}× the edits per minute; "
+    ratio = runs[1]["edits_per_minute"]/runs[0]["edits_per_minute"]
+    print(f"2 × 1 against 1 × 2: {ratio:.2f}× the edits per minute; "
           f"images and masks byte-equal: {same}")
     print(f"--group (3 queries per scene, one call; 1 process × 1 thread): "
           f"{runs[3]['edits_per_minute']/runs[2]['edits_per_minute']:.2f}× the edits per minute of one call per row")

@@ -243,7 +243,8 @@ def evaluate_command(edits:int=20, out="diffedit_eval", kinds:str=",".join(KINDS
      "95 % interval per kind.")
     model, ks = check_model(model), [k.strip() for k in str(kinds).split(",") if k.strip()]
     check_int(edits, "edits", 1); check_int(processes, "processes", 1, 1024)
-    if not ks or any(k not in KINDS for k in ks): raise UsageError(f"`kinds` must be some of {','.join(KINDS)}, got {kinds!r}")
+    if not ks or any(k not in KINDS for k in ks):
+        raise UsageError(f"`kinds` must be some of {','.join(KINDS)}, got {kinds!r}")
     from diffedit.batch import check_options
     opts = check_options(dict(steps=steps, encode_ratio=encode_ratio, n=n), model_max_steps(model))
     if processes > 1 and not _launched():
