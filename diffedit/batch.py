@@ -346,7 +346,7 @@ KINDS = ("color", "shape", "both")
 def eval_cases(kind:str, n:int, seed0:int|None=None, size:int=64) -> list:
     "`n` edits of unseen scenes (source, target overrides, target) of `kind`: 'color', 'shape' or 'both' at once."
     from diffedit.evaluate import edit_cases, EVAL_SEED0
-    from diffedit.toy import SHAPES, COLORS, make_scene
+    from diffedit.toy import SHAPES, COLORS, make_scene, edited_scene
     seed0 = EVAL_SEED0 if seed0 is None else seed0
     if kind in ("color", "shape"): return edit_cases(kind, n, seed0, size)
     if kind != "both": raise ValueError(f"`kind` must be one of {KINDS}, got {kind!r}")
@@ -356,7 +356,7 @@ def eval_cases(kind:str, n:int, seed0:int|None=None, size:int=64) -> list:
         rng = np.random.default_rng(seed0 + k)
         t = {a: (lambda c: c[rng.integers(len(c))])([v for v in vocab if v != getattr(src, a)])
              for a, vocab in (("color", COLORS), ("shape", SHAPES))}
-        out.append((src, t, make_scene(seed0 + k, size=size, **t)))
+        out.append((src, t, edited_scene(src, **t)))
     return out
 
 # %% ../nbs/14_batch.ipynb #3e4f1a47
