@@ -13,8 +13,7 @@ from .core import check_unit, check_int, check_scale, check_prompts, load_image
 # %% auto #0
 __all__ = ['REQUIRED', 'OPTIONS', 'DEFAULTS', 'KINDS', 'ManifestError', 'read_manifest', 'row_options', 'image_path',
            'check_values', 'check_row', 'group_rows', 'write_png', 'write_text', 'append_line', 'read_results',
-           'done_ids', 'edit_group', 'check_options', 'batch_edit', 'launch_command', 'mean_ci', 'eval_cases',
-           'evaluate_batch']
+           'done_ids', 'edit_group', 'check_options', 'batch_edit', 'launch_command', 'mean_ci', 'evaluate_batch']
 
 # %% ../nbs/14_batch.ipynb #04fa9e75
 REQUIRED = ("id", "image", "query", "reference")
@@ -341,23 +340,7 @@ def mean_ci(x, confidence:float=0.95) -> tuple:
     return (m, m - h, m + h)
 
 # %% ../nbs/14_batch.ipynb #54595be2
-KINDS = ("color", "shape", "both")
-
-def eval_cases(kind:str, n:int, seed0:int|None=None, size:int=64) -> list:
-    "`n` edits of unseen scenes (source, target overrides, target) of `kind`: 'color', 'shape' or 'both' at once."
-    from diffedit.evaluate import edit_cases, EVAL_SEED0
-    from diffedit.toy import SHAPES, COLORS, make_scene, edited_scene
-    seed0 = EVAL_SEED0 if seed0 is None else seed0
-    if kind in ("color", "shape"): return edit_cases(kind, n, seed0, size)
-    if kind != "both": raise ValueError(f"`kind` must be one of {KINDS}, got {kind!r}")
-    out = []
-    for k in range(n):
-        src = make_scene(seed0 + k, size=size)
-        rng = np.random.default_rng(seed0 + k)
-        t = {a: (lambda c: c[rng.integers(len(c))])([v for v in vocab if v != getattr(src, a)])
-             for a, vocab in (("color", COLORS), ("shape", SHAPES))}
-        out.append((src, t, edited_scene(src, **t)))
-    return out
+KINDS = ("color", "shape", "both")                  # the kinds of `evaluate.edit_cases`
 
 # %% ../nbs/14_batch.ipynb #3e4f1a47
 def evaluate_batch(out, edits:int=20, kinds=KINDS, *, model:str="toy", pipe=None, seed0:int|None=None,
@@ -366,7 +349,7 @@ def evaluate_batch(out, edits:int=20, kinds=KINDS, *, model:str="toy", pipe=None
     """`edits` shapes-world edits of each of `kinds`, run by `batch_edit` in `out` (across processes) and scored
     against the ground truth; the main process returns one row per kind and metric: n, mean and its 95 % interval.
     The scenes are drawn at `size` px (None: the model's own, `native_size`)."""
-    from diffedit.evaluate import score, METRICS
+    from diffedit.evaluate import score, METRICS, edit_cases, EVAL_SEED0
     from diffedit.core import load_pipe, native_size, encode_image, decode_latents
     check_int(edits, "edits", 1)
     bad = [k for k in kinds if k not in KINDS]
@@ -376,7 +359,7 @@ def evaluate_batch(out, edits:int=20, kinds=KINDS, *, model:str="toy", pipe=None
     pipe.set_progress_bar_config(disable=True)
     size = native_size(pipe) if size is None else check_int(size, "size", 8, 4096)
     cases = {f"{kind}-{k:04d}": (kind, *c)
-             for kind in kinds for k, c in enumerate(eval_cases(kind, edits, seed0, size))}
+             for kind in kinds for k, c in enumerate(edit_cases(kind, edits, EVAL_SEED0 if seed0 is None else seed0, size))}
     if state.is_main_process:
         (out/"scenes").mkdir(parents=True, exist_ok=True)
         for i, (kind, src, t, tgt) in cases.items():

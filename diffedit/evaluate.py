@@ -26,16 +26,19 @@ EVAL_SEED0 = TEST_SEED0 + 10_000   # the scenes the findings are reported on
 TUNE_SEED0 = TEST_SEED0 + 20_000   # the scenes the defaults were chosen on
 
 def edit_cases(kind:str="color", n:int=20, seed0:int=EVAL_SEED0, size:int=64):
-    ("`n` edits of unseen scenes drawn at `size` px: (source scene, target overrides, target scene); `kind` 'color' "
-     "or 'shape'.")
-    if kind not in ("color", "shape"): raise ValueError(f"`kind` must be 'color' or 'shape', got {kind!r}")
+    ("`n` edits of unseen scenes drawn at `size` px: (source scene, target overrides, target scene); `kind` 'color', "
+     "'shape' or 'both' (colour and shape at once).")
+    if kind not in ("color", "shape", "both"):
+        raise ValueError(f"`kind` must be 'color', 'shape' or 'both', got {kind!r}")
     out = []
     for k in range(n):
         seed = seed0 + k
         src = make_scene(seed, size=size)
         rng = np.random.default_rng(seed)
-        choices = [v for v in (COLORS if kind == "color" else SHAPES) if v != getattr(src, kind)]
-        t = {kind: choices[rng.integers(len(choices))]}
+        t = {}
+        for a in (("color", "shape") if kind == "both" else (kind,)):
+            choices = [v for v in (COLORS if a == "color" else SHAPES) if v != getattr(src, a)]
+            t[a] = choices[rng.integers(len(choices))]
         out.append((src, t, edited_scene(src, **t)))
     return out
 

@@ -4,7 +4,8 @@ import json, os, signal, subprocess, sys, time
 from pathlib import Path
 import numpy as np
 import pytest
-from diffedit.batch import ManifestError, read_manifest, batch_edit, mean_ci, eval_cases
+from diffedit.batch import ManifestError, read_manifest, batch_edit, mean_ci
+from diffedit.evaluate import edit_cases
 from diffedit.cli import main
 from diffedit.toy import make_scene
 
@@ -157,11 +158,11 @@ def test_mean_ci_against_scipy():
     assert np.isnan(mean_ci([4.0])[1]) and mean_ci([4.0])[0] == 4.0
 
 
-def test_eval_cases_both_changes_both():
-    for src, t, tgt in eval_cases("both", 5, size=64):
+def test_edit_cases_both_changes_both():
+    for src, t, tgt in edit_cases("both", 5, size=64):
         assert set(t) == {"color", "shape"} and tgt.color != src.color and tgt.shape != src.shape
         assert tgt.background == src.background
-    with pytest.raises(ValueError, match="`kind`"): eval_cases("size", 1)
+    with pytest.raises(ValueError, match="`kind`"): edit_cases("size", 1)
 
 
 def test_one_process_of_two_threads_same_bytes(manifest, one_process, tmp_path):
