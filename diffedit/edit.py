@@ -17,7 +17,7 @@ from .mask import diffedit_mask, Mask, _check_mask_args, _mask
 from .inversion import ddim_invert, encode_steps, Inversion
 
 # %% auto #0
-__all__ = ['PAPER', 'masked_denoise', 'EditResult', 'mask_from_user', 'diffedit', 'recipe', 'sdedit', 'diffusers_diffedit_pipe',
+__all__ = ['PAPER', 'masked_denoise', 'EditResult', 'mask_from_user', 'recipe', 'diffedit', 'sdedit', 'diffusers_diffedit_pipe',
            'diffusers_diffedit', 'edit_explorer']
 
 # %% ../nbs/09_edit.ipynb #f9b259f4
@@ -91,6 +91,16 @@ def mask_from_user(pipe, mask, img, k):
 PAPER = dict(threshold=0.5, clamp=None, fill=False, invert_at="current")   # the paper's recipe, read literally
 _DEFAULTS = dict(threshold=0.5, clamp=3.0, fill=True, invert_at="next")   # `diffedit`'s, which `paper=True` replaces
 
+# %% ../nbs/09_edit.ipynb #43245c15
+def recipe(paper:bool=False, **changes) -> dict:
+    ("The options `threshold`, `clamp`, `fill`, `invert_at`: `diffedit`'s defaults (or `PAPER`'s), with `changes` "
+     "applied; a change to the paper's recipe is warned about.")
+    bad = set(changes) - set(PAPER)
+    if bad: raise ValueError(f"unknown recipe options {sorted(bad)}; allowed: {sorted(PAPER)}")
+    for k, v in changes.items():
+        if paper and v != PAPER[k]: warnings.warn(f"`paper=True` with {k}={v!r}: the paper has {k}={PAPER[k]!r}")
+    return {**(PAPER if paper else _DEFAULTS), **changes}
+
 # %% ../nbs/09_edit.ipynb #5065c14e
 @torch.no_grad()
 @oom_hint("`n` (the mask's 2n UNet rows in one batch), the number of queries per call, or the image's size")
@@ -160,16 +170,6 @@ def diffedit(
              for mk in m.pixels]
     res = [EditResult(out[k], masks[k], m.latent[k].cpu(), m.diff[k].cpu(), qs[k]) for k in range(len(qs))]
     return res[0] if isinstance(query, str) else res
-
-# %% ../nbs/09_edit.ipynb #43245c15
-def recipe(paper:bool=False, **changes) -> dict:
-    ("The options `threshold`, `clamp`, `fill`, `invert_at`: `diffedit`'s defaults (or `PAPER`'s), with `changes` "
-     "applied; a change to the paper's recipe is warned about.")
-    bad = set(changes) - set(PAPER)
-    if bad: raise ValueError(f"unknown recipe options {sorted(bad)}; allowed: {sorted(PAPER)}")
-    for k, v in changes.items():
-        if paper and v != PAPER[k]: warnings.warn(f"`paper=True` with {k}={v!r}: the paper has {k}={PAPER[k]!r}")
-    return {**(PAPER if paper else _DEFAULTS), **changes}
 
 # %% ../nbs/09_edit.ipynb #b9bf963f
 @torch.no_grad()
