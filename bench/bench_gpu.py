@@ -32,7 +32,7 @@ from diffedit.mask import diffedit_mask
 from diffedit.inversion import ddim_invert
 from diffedit.edit import masked_denoise, diffedit, diffusers_diffedit_pipe
 from diffedit.core import CountCalls
-from diffedit.fast import fast_pipe, FastEps
+from diffedit.fast import fast_pipe
 import diffusers
 
 dev = torch.device("cuda" if torch.cuda.is_available() else "cpu")
