@@ -183,9 +183,10 @@ def unet_seconds(pipe, rows:int=2) -> float:
 
 def cpu_warning(pipe) -> str:
     "One line for Stable Diffusion on a CPU: a UNet call timed here, and what one edit will take."
-    s = unet_seconds(pipe, 2)
+    s = unet_seconds(pipe, 2); t = s/2*edit_rows()
+    took = f"{t/60:.0f} min" if t >= 90 else f"{t:.0f} s"
     return (f"Stable Diffusion on the CPU: one UNet call of 2 rows took {s:.1f} s here, so one 50-step DiffEdit edit "
-            f"({edit_rows()} rows) takes about {s/2*edit_rows()/60:.0f} min; on a CUDA GPU it takes seconds.")
+            f"({edit_rows()} rows) takes about {took}; on a CUDA GPU it takes seconds.")
 
 # %% ../nbs/00_core.ipynb #b1dba55a
 def load_pipe(
