@@ -174,8 +174,10 @@ def _line(r, status, opts=None, **kw):
                 seconds=kw.pop("seconds", None), options=opts if opts is not None else dict(r["options"]), **kw,
                 finished=time.time())
 
+# %% ../nbs/14_batch.ipynb #8722c699
 def _one_line(e): return " ".join(str(e).split()).replace("`x`", "`image`") or type(e).__name__
 
+# %% ../nbs/14_batch.ipynb #7b5f67cb
 def edit_group(pipe, rows, out, shard, defaults=None, root=".", rank:int=0) -> int:
     "Edit the rows of one group (same image, reference and options) in one `diffedit` call; return the number ok."
     import warnings

@@ -210,6 +210,7 @@ def demo_command(out="diffedit_demo.png", seed:int=1_000_012, steps:int=50, prog
 # %% ../nbs/13_cli.ipynb #c19c7114
 def _launched() -> bool: return "WORLD_SIZE" in os.environ or "LOCAL_RANK" in os.environ
 
+# %% ../nbs/13_cli.ipynb #d0c4cf6a
 def _relaunch(command:str, positional:list, processes:int, **kw) -> int:
     "Run `diffedit COMMAND` with these options in `processes` processes; their exit status."
     argv = [command, *map(str, positional)]
@@ -220,6 +221,7 @@ def _relaunch(command:str, positional:list, processes:int, **kw) -> int:
     env.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1)//processes)))
     return subprocess.run(launch_command(processes, argv), env=env).returncode
 
+# %% ../nbs/13_cli.ipynb #8a8657fd
 def batch_command(manifest, out, model:str="toy", steps:int|None=None, encode_ratio:float|None=None,
                   guidance_scale:float|None=None, threshold:float|None=None, n:int|None=None, seed:int|None=None,
                   processes:int=1, threads:int=1, group:bool=False, quiet:bool=False):
@@ -236,6 +238,7 @@ def batch_command(manifest, out, model:str="toy", steps:int|None=None, encode_ra
     return batch_edit(manifest, out, model=model, group=group, progress=False if quiet else None, threads=threads,
                       **opts)
 
+# %% ../nbs/13_cli.ipynb #41f2ba26
 def evaluate_command(edits:int=20, out="diffedit_eval", kinds:str=",".join(KINDS), model:str="toy",
                      steps:int|None=None, encode_ratio:float|None=None, n:int|None=None, seed0:int|None=None,
                      processes:int=1, threads:int=1, group:bool=False, quiet:bool=False):
@@ -261,8 +264,8 @@ def evaluate_command(edits:int=20, out="diffedit_eval", kinds:str=",".join(KINDS
     for m in dict.fromkeys(x["metric"] for x in t): print(m.ljust(12) + "".join(cell(k, m).ljust(w + 2) for k in ks))
     return t
 
+# %% ../nbs/13_cli.ipynb #839630fa
 COMMANDS = dict(edit=edit_command, demo=demo_command, batch=batch_command, evaluate=evaluate_command)
-
 
 # %% ../nbs/13_cli.ipynb #787a4a20
 def parser() -> argparse.ArgumentParser:

@@ -47,6 +47,7 @@ class EditResult:
     query: str
     def _repr_png_(self): return self.image._repr_png_()
 
+# %% ../nbs/09_edit.ipynb #682aea46
 def _check_edit(pipe, image, encode_ratio, steps, guidance_scale, rule, schedule):
     ("The options `diffedit` and `sdedit` share, checked before any model work: "
      "(the image, the image at the VAE's multiple, g).")
@@ -61,6 +62,7 @@ def _check_edit(pipe, image, encode_ratio, steps, guidance_scale, rule, schedule
         raise type(e)(str(e).replace("`x`", "`image`")) from None
     return orig, img, g
 
+# %% ../nbs/09_edit.ipynb #ad8f9768
 def _reuse(inv, img, steps:int, encode_ratio:float, f:int) -> Inversion:
     ("A caller's `inversion` checked against this edit (an `Inversion`, the same steps, the same latent size), "
      "cut to `encode_ratio`.")
@@ -72,6 +74,7 @@ def _reuse(inv, img, steps:int, encode_ratio:float, f:int) -> Inversion:
                          f"{(img.height//f, img.width//f)}")
     return inv.truncate(encode_ratio)
 
+# %% ../nbs/09_edit.ipynb #ff9aca2c
 def _to_size(ims, size): return [im if im.size == size else im.resize(size, Image.LANCZOS) for im in ims]
 
 # %% ../nbs/09_edit.ipynb #0d139b7a

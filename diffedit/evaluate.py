@@ -193,6 +193,7 @@ def step3_frames(pipe, image, query, reference, every:int=5, steps:int=50, encod
     frames = decode_latents(pipe, torch.cat(x0s).to(pipe.unet.dtype))
     return (levels, frames, res) if return_result else (levels, frames)
 
+# %% ../nbs/10_evaluate.ipynb #a257b144
 def largest_blob(img, color:str, min_px:int=12):
     "The largest connected blob of `color`'s pixels in `img` (bool H×W), or None when it has under `min_px`."
     from scipy.ndimage import label
@@ -201,6 +202,7 @@ def largest_blob(img, color:str, min_px:int=12):
     sizes = np.bincount(lab.ravel())[1:]
     return lab == 1 + sizes.argmax() if sizes.max() >= min_px else None
 
+# %% ../nbs/10_evaluate.ipynb #dfb11e09
 def object_track(pipe, src, tgt, every:int=5, **kw):
     ("Where step 3's x̂₀ draws the requested colour, every `every` steps: (one dict per frame: the largest blob of "
      "`tgt.color`, its pixels, the share of it inside the edit's mask, its centre's distance from the mask; the edit).")

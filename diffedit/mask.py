@@ -137,6 +137,7 @@ def diffedit_mask(
                 dilate=dilate, guidance_scale=guidance_scale)
     return _mask(pipe, latents, qs, reference, encode_text(pipe, qs), encode_text(pipe, reference), **opts)
 
+# %% ../nbs/07_mask.ipynb #6bb902c6
 def _mask(pipe, latents, qs, reference, q_emb, r_emb, *, n, strength, threshold, seed, clamp, fill, smooth, dilate,
           guidance_scale):
     "`diffedit_mask` after its checks, from the image's latents and the texts' encodings (`diffedit` reuses both)."
