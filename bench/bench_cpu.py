@@ -1,4 +1,5 @@
-"""CPU timings on the embedded model: one DiffEdit edit (goal ≤ 1 s on 2 cores) and one text-to-image sample, each
+"""CPU timings on the embedded model: one DiffEdit edit at the defaults and at the previous defaults (goal ≤ 1 s on
+2 cores) and one text-to-image sample, each
 eager and on the fast path (`fast_pipe`: every UNet call compiled by inductor with frozen weights), timed alternately
 (median of --reps, and the fastest run: a shared machine's speed can drift by a third within minutes) so that both see
 the same machine; the fast path's one-time warm-up is reported apart, and its
@@ -23,7 +24,11 @@ from diffedit.fast import fast_pipe
 
 pipe = load_pipe("toy", device="cpu"); pipe.set_progress_bar_config(disable=True)
 sc = make_scene(1_000_001, color="red"); q = sc.caption.replace("red", "blue")
-work = {"one DiffEdit edit (50 steps, default r = 0.9, n = 10)": lambda: diffedit(pipe, sc.image, q, sc.caption),
+DEFAULT_EDIT = "one DiffEdit edit (50 steps, the defaults: r = 0.5, n = 10)"
+work = {DEFAULT_EDIT: lambda: diffedit(pipe, sc.image, q, sc.caption),
+        # the defaults before nbs/15_defaults.ipynb, timed in the same run (in turns) for the comparison
+        "one DiffEdit edit (50 steps, the previous defaults: r = 0.9, n = 10)":
+            lambda: diffedit(pipe, sc.image, q, sc.caption, encode_ratio=0.9),
         # r = 0.8: the ratio of the earlier results files, for a like-for-like comparison
         "one DiffEdit edit (50 steps, r = 0.8, n = 10)": lambda: diffedit(pipe, sc.image, q, sc.caption, encode_ratio=0.8),
         "one text-to-image sample (50 steps, CFG)": lambda: text_to_image(pipe, sc.caption)}
@@ -31,11 +36,11 @@ work = {"one DiffEdit edit (50 steps, default r = 0.9, n = 10)": lambda: diffedi
 def once(f):
     t0 = time.perf_counter(); r = f(); return r, time.perf_counter() - t0
 
-eager_img = work["one DiffEdit edit (50 steps, default r = 0.9, n = 10)"]().image      # also the eager warm-up
+eager_img = work[DEFAULT_EDIT]().image      # also the eager warm-up
 notes, fast = {}, None
 if not a.no_fast:
     fast_pipe(pipe); fast = pipe.diffedit_eps
-    res_fast, notes["fast warm-up (compiling 2 step shapes), s"] = once(work["one DiffEdit edit (50 steps, default r = 0.9, n = 10)"])
+    res_fast, notes["fast warm-up (compiling 2 step shapes), s"] = once(work[DEFAULT_EDIT])
     d = np.abs(np.asarray(res_fast.image, int) - np.asarray(eager_img, int))
     notes["fast vs eager edit, max |Δ| (0–255)"] = int(d.max()); notes["fast vs eager edit, mean |Δ|"] = round(float(d.mean()), 4)
     work["one text-to-image sample (50 steps, CFG)"]()                          # same step shape as the edit: no new compile
@@ -72,6 +77,8 @@ for name, f in work.items():
     for mode, ts in runs.items():
         if ts: t[f"{name}, {mode}"] = round(statistics.median(ts), 3); t[f"{name}, {mode}, fastest run"] = round(min(ts), 3)
     if fast: t[f"{name}, eager/fast"] = round(t[f"{name}, eager"]/t[f"{name}, fast"], 2)
+prev = "one DiffEdit edit (50 steps, the previous defaults: r = 0.9, n = 10)"
+t["previous defaults / defaults, eager"] = round(t[f"{prev}, eager"]/t[f"{DEFAULT_EDIT}, eager"], 2)
 if a.suite:
     root = Path(__file__).resolve().parent.parent
     t0 = time.perf_counter(); r = subprocess.run([sys.executable, "tools/run_tests.py"], cwd=root, capture_output=True, text=True)

@@ -18,7 +18,7 @@ __all__ = ['REQUIRED', 'OPTIONS', 'DEFAULTS', 'KINDS', 'ManifestError', 'read_ma
 # %% ../nbs/14_batch.ipynb #04fa9e75
 REQUIRED = ("id", "image", "query", "reference")
 OPTIONS = dict(seed=int, encode_ratio=float, guidance_scale=float, threshold=float, n=int, steps=int)
-DEFAULTS = dict(seed=0, encode_ratio=0.9, guidance_scale=None, threshold=0.5, n=10, steps=50)
+DEFAULTS = dict(seed=0, encode_ratio=0.5, guidance_scale=None, threshold=0.5, n=10, steps=50)
 
 class ManifestError(ValueError):
     "A manifest that cannot run as a whole (duplicate ids, missing columns, unknown options), named by its line."

@@ -156,7 +156,7 @@ def load_model(model:str, device=None):
 
 
 # %% ../nbs/13_cli.ipynb #f47bd0d4
-def edit_command(image, query:str, reference:str="", model:str="toy", out="edited.png", encode_ratio:float=0.9,
+def edit_command(image, query:str, reference:str="", model:str="toy", out="edited.png", encode_ratio:float=0.5,
                  steps:int=50, guidance_scale:float|None=None, seed:int=0, keep_size:bool=False,
                  progress:bool|None=None):
     "Edit `image` to match `query` with DiffEdit; write `out` and, beside it, `out`'s stem + '_figure.png'."
@@ -198,7 +198,7 @@ def demo_command(out="diffedit_demo.png", seed:int=1_000_012, steps:int=50, prog
     sc = make_scene(seed, color="red")
     q = sc.caption.replace("red", "blue")
     t1 = time.perf_counter()
-    with StageBars(pipe, steps, 0.9, enable=progress): r = diffedit(pipe, sc.image, q, sc.caption, steps=steps)
+    with StageBars(pipe, steps, 0.5, enable=progress): r = diffedit(pipe, sc.image, q, sc.caption, steps=steps)
     t2 = time.perf_counter()
     out.parent.mkdir(parents=True, exist_ok=True)
     fig = edit_figure(sc.image, r, out,
@@ -282,8 +282,8 @@ def parser() -> argparse.ArgumentParser:
                    "a Stable Diffusion hub id such as runwayml/stable-diffusion-v1-5, or a local diffusers folder")
     e.add_argument("--out", default="edited.png",
                    help="the edited image; the figure goes beside it (default: edited.png)")
-    e.add_argument("--encode-ratio", type=float, default=0.9,
-                   help="how far DDIM inversion goes, in (0, 1] (default: 0.9)")
+    e.add_argument("--encode-ratio", type=float, default=0.5,
+                   help="how far DDIM inversion goes, in (0, 1] (default: 0.5)")
     e.add_argument("--steps", type=int, default=50, help="DDIM steps, 1 to 999 for SD's schedule (default: 50)")
     e.add_argument("--guidance-scale", type=float, default=None, help="a number ≥ 0 (default: the model's, 5 or 7.5)")
     e.add_argument("--seed", type=int, default=0, help="random seed ≥ 0 (default: 0)")
@@ -311,7 +311,7 @@ def parser() -> argparse.ArgumentParser:
     for q in (b, v):
         q.add_argument("--model", default="toy", help="'toy' (default), a hub id or a diffusers folder")
         q.add_argument("--steps", type=int, default=None, help="DDIM steps (default: 50)")
-        q.add_argument("--encode-ratio", type=float, default=None, help="in (0, 1] (default: 0.9)")
+        q.add_argument("--encode-ratio", type=float, default=None, help="in (0, 1] (default: 0.5)")
         q.add_argument("--n-mask", dest="n", type=int, default=None,
                        help="noise draws averaged for the mask, the API's `n` (default: 10)")
         q.add_argument("--processes", type=int, default=1,

@@ -165,7 +165,7 @@ def _model_path(model:str):
     return model
 
 # %% ../nbs/00_core.ipynb #1b8c7775
-def edit_rows(steps:int=50, encode_ratio:float=0.9, n:int=10) -> int:
+def edit_rows(steps:int=50, encode_ratio:float=0.5, n:int=10) -> int:
     "UNet rows of one DiffEdit edit: the mask's 2n, the encoding's r·steps, the guided decoding's 2·r·steps."
     return 2*n + 3*round(encode_ratio*steps)
 

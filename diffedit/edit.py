@@ -17,18 +17,19 @@ from .mask import diffedit_mask, Mask, _check_mask_args, _mask
 from .inversion import ddim_invert, encode_steps, Inversion
 
 # %% auto #0
-__all__ = ['PAPER', 'masked_denoise', 'EditResult', 'mask_from_user', 'recipe', 'diffedit', 'sdedit', 'diffusers_diffedit_pipe',
-           'diffusers_diffedit', 'edit_explorer']
+__all__ = ['PAPER', 'masked_denoise', 'EditResult', 'mask_from_user', 'recipe', 'diffedit', 'sdedit_latents', 'sdedit',
+           'diffusers_diffedit_pipe', 'diffusers_diffedit', 'edit_explorer']
 
 # %% ../nbs/09_edit.ipynb #f9b259f4
 @torch.no_grad()
 def masked_denoise(pipe, inv:Inversion, mask_latent, cond, uncond, *, guidance_scale:float, rule="cfg",
                    schedule="constant", progress=False, callback=None):
     """DiffEdit step 3: denoise K copies of `inv.x_r` with text `cond` (K rows), restoring the background from `inv`
-    after each step; `callback(i, level, y)` sees each blended latent."""
+    after each step, outside `mask_latent` (K×h×w, 0/1 or soft; or a function of the step, `mask_latent(i)`);
+    `callback(i, level, y)` sees each blended latent."""
     K = len(cond)
-    M = mask_latent.to(inv.x_r.device, inv.x_r.dtype)[:, None]                  # K×1×h×w
     def put_back(i, level, y):
+        M = (mask_latent(i) if callable(mask_latent) else mask_latent).to(y.device, y.dtype)[:, None]   # K×1×h×w
         y = M*y + (1 - M)*inv.at(level)                                        # x_t at the same level as y_t
         if callback is not None: callback(i, level, y)
         return y
@@ -113,7 +114,7 @@ def diffedit(
     query,                           # what the image should show: a prompt, or a list of prompts (one edit each)
     reference:str="",                # what it shows now ('' for ∅); the mask is where query and reference disagree
     *,
-    encode_ratio:float=0.9,          # r in (0, 1]: how deep the DDIM encoding goes (0.9: 45 of 50 steps)
+    encode_ratio:float=0.5,          # r in (0, 1]: how deep the DDIM encoding goes (0.5: 25 of 50 steps)
     steps:int=50,                    # DDIM steps of a full run
     guidance_scale:float|None=None,  # CFG scale of step 3 (None: the model's default, 5 toy / 7.5 SD)
     n:int=10,                        # noise draws averaged for the mask
@@ -174,6 +175,19 @@ def diffedit(
     res = [EditResult(out[k], masks[k], m.latent[k].cpu(), m.diff[k].cpu(), qs[k]) for k in range(len(qs))]
     return res[0] if isinstance(query, str) else res
 
+# %% ../nbs/09_edit.ipynb #a6823a1c
+@torch.no_grad()
+def sdedit_latents(pipe, x0, cond, uncond, *, steps:int, encode_ratio:float, guidance_scale:float, seed:int=0,
+                   rule="cfg", schedule="constant", progress:bool=False):
+    ("SDEdit on scaled latents `x0` (B rows, one text encoding each in `cond`): seeded noise (the same draw for every "
+     "row) to level r, then the guided loop back to x₀.")
+    k = encode_steps(steps, encode_ratio)
+    levels = ddim_levels(pipe, steps)[::-1][:k + 1][::-1]                       # level_r, …, CLEAN
+    noise = torch.randn(x0.shape[1:], generator=torch.Generator().manual_seed(int(seed)))[None]
+    x_r = q_sample(x0.float().cpu(), levels[0], noise, pipe.scheduler.alphas_cumprod).to(x0.device, x0.dtype)
+    return denoise(pipe, x_r, cond, uncond, levels=levels, guidance_scale=guidance_scale, rule=rule,
+                   schedule=schedule, progress=progress)
+
 # %% ../nbs/09_edit.ipynb #b9bf963f
 @torch.no_grad()
 @oom_hint("the image's size")
@@ -196,12 +210,8 @@ def sdedit(
     check_int(seed, "seed", 0, 2**63 - 1)
     orig, img, g = _check_edit(pipe, image, encode_ratio, steps, guidance_scale, rule, schedule)
     x0 = encode_image(pipe, img)
-    k = encode_steps(steps, encode_ratio)
-    levels = ddim_levels(pipe, steps)[::-1][:k + 1][::-1]                       # level_r, …, CLEAN
-    noise = torch.randn(x0.shape[1:], generator=torch.Generator().manual_seed(int(seed)))[None]
-    x_r = q_sample(x0.float().cpu(), levels[0], noise, pipe.scheduler.alphas_cumprod).to(x0.device, x0.dtype)
-    y = denoise(pipe, x_r, encode_text(pipe, query), encode_text(pipe, ""), levels=levels, guidance_scale=g, rule=rule,
-                schedule=schedule, progress=progress)
+    y = sdedit_latents(pipe, x0, encode_text(pipe, query), encode_text(pipe, ""), steps=steps, encode_ratio=encode_ratio,
+                       guidance_scale=g, seed=seed, rule=rule, schedule=schedule, progress=progress)
     return _to_size(decode_latents(pipe, y), orig.size)[0]
 
 # %% ../nbs/09_edit.ipynb #239ec222
@@ -234,7 +244,7 @@ def diffusers_diffedit(pipe, image, query:str, reference:str="", *, encode_ratio
     return out, torch.as_tensor(m[0]) > 0.5
 
 # %% ../nbs/09_edit.ipynb #72e41b44
-def edit_explorer(pipe, image, query, reference="", encode_ratio=0.9, threshold=0.5, n=10, steps=50, seed=0):
+def edit_explorer(pipe, image, query, reference="", encode_ratio=0.5, threshold=0.5, n=10, steps=50, seed=0):
     ("An ipywidgets explorer of `diffedit` that reuses the encoding, the inversion and the maps; also draws the "
      "default figure.")
     import ipywidgets as W
