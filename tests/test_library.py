@@ -36,7 +36,7 @@ def test_diffedit_is_its_three_pieces(toy, image):
     r = diffedit(toy, image, Q, R, steps=20)
     x0 = encode_image(toy, image)
     m = diffedit_mask(toy, image, Q, R, latents=x0)
-    inv = ddim_invert(toy, x0, steps=20, encode_ratio=0.9)
+    inv = ddim_invert(toy, x0, steps=20, encode_ratio=0.5)
     y = masked_denoise(toy, inv, m.latent, encode_text(toy, Q), encode_text(toy, ""), guidance_scale=5.0)
     assert np.array_equal(px(r.image), px(decode_latents(toy, y)[0]))
     assert np.array_equal(r.mask, m.pixels[0])
@@ -67,7 +67,7 @@ def test_eps_hook_serves_every_unet_call(pipe, image):
     try:
         with CountCalls(pipe.unet) as cc: hooked = diffedit(pipe, image, Q, R, steps=4, n=2)
     finally: set_eps_function(pipe)
-    assert seen == cc.batches and len(seen) == 1 + 4 + 4        # mask, 4 inversion steps, 4 guided steps
+    assert seen == cc.batches and len(seen) == 1 + 2 + 2        # mask, r·4 = 2 inversion steps, 2 guided steps
     plain = diffedit(pipe, image, Q, R, steps=4, n=2)
     assert np.abs(px(hooked.image) - px(plain.image)).max() <= 1
 
