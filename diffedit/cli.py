@@ -187,7 +187,7 @@ def edit_command(image, query:str, reference:str="", model:str="toy", out="edite
     return out, fig
 
 # %% ../nbs/13_cli.ipynb #9a5ef508
-def demo_command(out="diffedit_demo.png", seed:int=1_000_012, steps:int=50, progress:bool|None=None):
+def demo_command(out="diffedit_demo.png", seed:int=1_000_015, steps:int=50, progress:bool|None=None):
     "Edit a shapes-world scene with the embedded model on the CPU, red → blue; write a figure to `out`."
     from diffedit.toy import make_scene
     from diffedit.edit import diffedit
@@ -293,7 +293,7 @@ def parser() -> argparse.ArgumentParser:
                        description="Edit a shapes-world scene with the embedded model on the CPU, red → blue, "
                        "and write a figure to --out.")
     d.add_argument("--out", default="diffedit_demo.png", help="the figure (default: diffedit_demo.png)")
-    d.add_argument("--seed", type=int, default=1_000_012, help="which shapes-world scene")
+    d.add_argument("--seed", type=int, default=1_000_015, help="which shapes-world scene")
     d.add_argument("--steps", type=int, default=50, help="DDIM steps (default: 50)")
     b = sub.add_parser("batch", help="run the edits of a manifest (CSV or JSON Lines) across processes",
                        description="Run every edit of MANIFEST into --out: images/ID.png, masks/ID.png, results.jsonl. "
